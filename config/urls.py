@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/v1/", include("zhuli.api.urls")),
+    path("customers/", include("zhuli.customers.urls")),
+    path("followups/", include("zhuli.activities.urls")),
+    path("imports/", include("zhuli.imports.urls")),
+    path("settings/", include("zhuli.preferences.urls")),
+    path("account/", include("zhuli.accounts.urls")),
+    path("", include("zhuli.workbench.urls")),
+    path("", include("zhuli.web.urls")),
+]
+
+handler403 = "zhuli.web.errors.handler403"
+handler404 = "zhuli.web.errors.handler404"
+handler500 = "zhuli.web.errors.handler500"

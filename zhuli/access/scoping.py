@@ -1,0 +1,79 @@
+"""The one door for reads (DESIGN §4 rule 2): visible(), get_visible_or_404(), require()."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from zhuli.core.errors import Forbidden, NotFound
+
+from .actor import Actor
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    module: str
+    owner_field: str | None = None  # records owned by a user; null owner = in the pool
+    via: str | None = None  # records visible through a parent (a contact through its customer)
+    custom: Callable[[QuerySet, Actor], QuerySet] | None = None
+
+
+SCOPE_RULES: dict[type[models.Model], ScopeRule] = {}
+
+
+def register_scope(model, *, module: str, owner_field=None, via=None, custom=None) -> None:
+    SCOPE_RULES[model] = ScopeRule(module, owner_field, via, custom)
+
+
+def _base(model) -> QuerySet:
+    # Global models (users) are filtered by their custom rule; tenant models by their manager.
+    return model._default_manager.all()
+
+
+def visible(model, actor: Actor) -> QuerySet:
+    """Rows of `model` the actor may see: the tenant first, then the module's data scope."""
+    rule = SCOPE_RULES.get(model)
+    if rule is None:
+        raise LookupError(f"{model.__name__} has no scope rule; register one in its app's rules.py")
+    qs = _base(model)
+    if not actor.can(rule.module, "view"):
+        return qs.none()
+    if rule.custom is not None:
+        return rule.custom(qs, actor)
+    if rule.owner_field:
+        owners = actor.owner_ids(actor.grant(rule.module).scope)
+        if owners is None:
+            return qs
+        return qs.filter(Q(**{f"{rule.owner_field}__in": owners}) | Q(**{f"{rule.owner_field}__isnull": True}))
+    if rule.via:
+        parent = model._meta.get_field(rule.via).related_model
+        parent_rule = SCOPE_RULES[parent]
+        if parent_rule.owner_field and not actor.can(parent_rule.module, "view"):
+            return qs.none()
+        if parent_rule.owner_field:
+            owners = actor.owner_ids(actor.grant(parent_rule.module).scope)
+            if owners is None:
+                return qs
+            field = f"{rule.via}__{parent_rule.owner_field}"
+            return qs.filter(Q(**{f"{field}__in": owners}) | Q(**{f"{field}__isnull": True}))
+        return qs.filter(**{f"{rule.via}__in": visible(parent, actor).values("pk")})
+    return qs
+
+
+def get_visible_or_404(model, actor: Actor, pk, *, queryset: QuerySet | None = None):
+    """The same answer for missing, another tenant's and outside the actor's scope."""
+    qs = queryset if queryset is not None else visible(model, actor)
+    try:
+        return qs.get(pk=int(pk))
+    except (model.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound(_("记录不存在或无权查看"))
+
+
+def require(actor: Actor, permission: str) -> None:
+    """`module.action` or refuse with 403."""
+    module, _sep, action = permission.partition(".")
+    if not actor.can(module, action or "view"):
+        raise Forbidden(_("您没有此操作的权限"))

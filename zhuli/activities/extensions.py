@@ -1,0 +1,1 @@
+"""UI extension entries (menu, sections, cards, settings pages) this app registers."""

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import datetime
+import decimal
+
+from django.db import models
+
+from zhuli.tenancy.unscoped import for_tenant
+
+from .models import AuditEvent
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | decimal.Decimal):
+        return str(value)
+    return value
+
+
+def diff(before: dict, after: dict) -> dict:
+    """Only the fields that changed, as {field: [old, new]}."""
+    return {k: [_plain(before.get(k)), _plain(v)] for k, v in after.items() if before.get(k) != v}
+
+
+def audit_record(*, actor, action: str, target=None, changes: dict | None = None, tenant=None, ip=None) -> None:
+    """Writes one audit event; called by services inside their transaction."""
+    tenant = tenant or actor.tenant
+    for_tenant(AuditEvent, tenant).create(
+        tenant=tenant,
+        actor_id=getattr(actor, "user_id", None),
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=getattr(target, "pk", None),
+        target_label=str(target)[:200] if target is not None else "",
+        changes={k: [_plain(x) for x in v] if isinstance(v, list | tuple) else _plain(v) for k, v in (changes or {}).items()},
+        ip=ip,
+    )

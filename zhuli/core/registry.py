@@ -1,0 +1,75 @@
+"""Extension points (DESIGN §4 rule 8): later modules add entries here from their AppConfig.ready()
+instead of editing the apps that show them."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    order: int
+    value: object
+
+
+@dataclass
+class Registry:
+    name: str
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def register(self, key: str, value: object, *, order: int = 100) -> None:
+        self.entries[key] = Entry(key, order, value)
+
+    def items(self) -> list[Entry]:
+        return sorted(self.entries.values(), key=lambda e: (e.order, e.key))
+
+    def values(self) -> list:
+        return [e.value for e in self.items()]
+
+    def get(self, key: str):
+        entry = self.entries.get(key)
+        return entry.value if entry else None
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url_name: str
+    icon: str = "circle"
+    module: str | None = None  # shown only when the actor may view this module
+    admin_only: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """A block on a page (customer view, workbench): `render(request, obj)` returns HTML or ''."""
+
+    title: str
+    render: Callable
+
+
+customer_sections = Registry("customer view sections")
+workbench_cards = Registry("workbench cards")
+menu_entries = Registry("menu entries")
+settings_pages = Registry("settings pages")
+search_providers = Registry("global search providers")
+import_resources = Registry("import resources")
+export_resources = Registry("export resources")
+demo_seeders = Registry("demo seeders")
+scheduled_jobs = Registry("scheduled jobs")
+
+
+@dataclass(frozen=True)
+class OwnedRecords:
+    """Records a user owns, for the refusal to delete them and for bulk transfer when they leave."""
+
+    label: str
+    count: Callable  # (tenant, user_id) -> int
+    transfer: Callable  # (*, actor, from_user, to_user) -> int
+
+
+owned_records = Registry("records owned by users")
+
+# Called with (tenant=..., actor=...) when a tenant is created, so each module installs its defaults.
+tenant_setup = Registry("new-tenant setup steps")

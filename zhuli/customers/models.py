@@ -1,0 +1,188 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zhuli.core.models import Region
+from zhuli.preferences.models import DictionaryItem
+from zhuli.tenancy.models import TenantModel
+
+from .fields import BigramArrayField
+
+
+class CustomerKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业客户")
+    INDIVIDUAL = "individual", _("个人客户")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class Lifecycle(models.TextChoices):
+    POTENTIAL = "potential", _("潜在")
+    SIGNED = "signed", _("签约")
+    REPEAT = "repeat", _("重复购买")
+    LAPSED = "lapsed", _("失效")
+
+
+def _dict_fk(label, related_name):
+    return models.ForeignKey(
+        DictionaryItem, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name=related_name,
+        verbose_name=label,
+    )
+
+
+def _region_fk(label, related_name):
+    return models.ForeignKey(
+        Region, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name=related_name, verbose_name=label,
+    )
+
+
+class Customer(TenantModel):
+    """An enterprise or individual customer; the kind decides which fields the forms show."""
+
+    kind = models.CharField(_("客户类型"), max_length=12, choices=CustomerKind.choices, default=CustomerKind.ENTERPRISE)
+    name = models.CharField(_("客户名称"), max_length=200)
+    number = models.CharField(_("客户编号"), max_length=40, blank=True)
+    short_name = models.CharField(_("简称"), max_length=100, blank=True)
+    english_name = models.CharField(_("英文名称"), max_length=200, blank=True)
+    external_code = models.CharField(_("外部编码"), max_length=60, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("负责人"),
+    )
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("所属部门"),
+    )
+    source = _dict_fk(_("客户来源"), "+")
+    industry = _dict_fk(_("行业"), "+")
+    level = _dict_fk(_("客户等级"), "+")
+    status = _dict_fk(_("客户状态"), "+")
+    customer_type = _dict_fk(_("客户分类"), "+")
+    staff_size = _dict_fk(_("人员规模"), "+")
+    lifecycle = models.CharField(_("生命周期"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.POTENTIAL)
+    province = _region_fk(_("省份"), "+")
+    city = _region_fk(_("城市"), "+")
+    district = _region_fk(_("区县"), "+")
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    phone = models.CharField(_("电话"), max_length=60, blank=True)
+    website = models.CharField(_("网址"), max_length=200, blank=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    introduction = models.TextField(_("公司简介"), blank=True)
+    # individual customers
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices, blank=True)
+    mobile = models.CharField(_("手机"), max_length=40, blank=True)
+    email = models.CharField(_("邮箱"), max_length=254, blank=True)
+    wechat = models.CharField(_("微信"), max_length=60, blank=True)
+    birthday = models.DateField(_("生日"), null=True, blank=True)
+    tags = models.CharField(_("标签"), max_length=300, blank=True, help_text=_("多个标签用逗号分隔"))
+    remarks = models.TextField(_("备注"), blank=True)
+    last_followup_at = models.DateTimeField(_("最近跟进"), null=True, blank=True)
+    next_followup_at = models.DateTimeField(_("下次跟进"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Derived keys, rebuilt by the services on every write (see zhuli.core.text).
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
+    name_core = models.CharField(max_length=200, blank=True, editable=False)
+    phone_keys = models.CharField(max_length=200, blank=True, editable=False)
+    website_host = models.CharField(max_length=200, blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
+    search_bigrams = BigramArrayField(blank=True, default=list, editable=False)
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+        indexes = [
+            models.Index(fields=["tenant", "owner", "next_followup_at", "id"], name="customers_owner_next"),
+            models.Index(fields=["tenant", "next_followup_at", "id"], name="customers_next"),
+            models.Index(fields=["tenant", "owner", "status", "next_followup_at"], name="customers_owner_status"),
+            models.Index(fields=["tenant", "created_at"], name="customers_created"),
+            models.Index(fields=["tenant", "last_followup_at"], name="customers_last_followup"),
+            models.Index(fields=["tenant", "name_key"], name="customers_name_key"),
+            models.Index(fields=["tenant", "name_core"], name="customers_name_core"),
+            models.Index(fields=["tenant", "credit_code"], name="customers_credit_code"),
+            models.Index(fields=["tenant", "website_host"], name="customers_website_host"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.kind == CustomerKind.ENTERPRISE
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in (self.tags or "").split(",") if t]
+
+
+class Contact(TenantModel):
+    """A person at an enterprise customer."""
+
+    customer = models.ForeignKey(Customer, db_index=False, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("客户"))
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices, blank=True)
+    title = models.CharField(_("职务"), max_length=60, blank=True)
+    department_name = models.CharField(_("部门"), max_length=60, blank=True)
+    mobile = models.CharField(_("手机"), max_length=40, blank=True)
+    phone = models.CharField(_("电话"), max_length=40, blank=True)
+    email = models.CharField(_("邮箱"), max_length=254, blank=True)
+    wechat = models.CharField(_("微信"), max_length=60, blank=True)
+    qq = models.CharField(_("QQ"), max_length=20, blank=True)
+    birthday = models.DateField(_("生日"), null=True, blank=True)
+    is_primary = models.BooleanField(_("首要联系人"), default=False)
+    has_left = models.BooleanField(_("已离职"), default=False)
+    remarks = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("联系人")
+        verbose_name_plural = _("联系人")
+        indexes = [models.Index(fields=["tenant", "customer"], name="customers_contact_customer")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OwnerChange(TenantModel):
+    """The owner-change log: every transfer (and later claim, assign, release) of a customer."""
+
+    customer = models.ForeignKey(Customer, db_index=False, on_delete=models.CASCADE, related_name="owner_changes",
+                                 verbose_name=_("客户"))
+    from_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("原负责人"))
+    to_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("新负责人"))
+    kind = models.CharField(_("方式"), max_length=20, default="transfer")
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("操作人"))
+    changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("负责人变更")
+        verbose_name_plural = _("负责人变更记录")
+        indexes = [models.Index(fields=["tenant", "customer", "changed_at"], name="customers_ownerchg_cust")]
+
+
+class RecentView(TenantModel):
+    """Customers a user opened lately, for the workbench."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, db_index=False, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField(_("查看时间"))
+
+    class Meta:
+        verbose_name = _("最近查看")
+        verbose_name_plural = _("最近查看")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user", "customer"], name="customers_recentview_unique")
+        ]
+        indexes = [models.Index(fields=["tenant", "user", "viewed_at"], name="customers_recentview_user")]

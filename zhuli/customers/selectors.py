@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from zhuli.access.actor import Actor
+from zhuli.access.scoping import visible
+from zhuli.accounts.models import Department, User
+from zhuli.core import text
+from zhuli.core.pagination import order_by_param
+
+from .models import Contact, Customer, OwnerChange, RecentView
+
+# API sort names → columns; every ordering gets `id` as the tie-breaker.
+SORTS = {
+    "id": "id", "name": "name_key", "created_at": "created_at", "updated_at": "updated_at",
+    "next_followup_at": "next_followup_at", "last_followup_at": "last_followup_at",
+}
+DEFAULT_SORT = "-id"
+
+LIST_RELATED = ("owner", "level", "status", "source", "industry", "province", "city")
+
+
+@dataclass
+class CustomerFilters:
+    q: str = ""
+    owner: str = ""  # id | me | none
+    department: int | None = None
+    kind: str = ""
+    status: int | None = None
+    level: int | None = None
+    source: int | None = None
+    industry: int | None = None
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    next_from: datetime.date | None = None
+    next_to: datetime.date | None = None
+    no_followup_days: int | None = None
+    tag: str = ""
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def search(qs: QuerySet, q: str) -> QuerySet:
+    """Substring of name / short name / pinyin / initials / phone digits / contact names."""
+    needle = text.normalize_query(q)
+    if not needle:
+        return qs
+    qs = qs.filter(search_text__contains=needle)
+    grams = text.query_bigrams(needle)
+    if connection.vendor == "postgresql" and grams:
+        qs = qs.filter(search_bigrams__contains_all=grams)
+    return qs
+
+
+def customer_list(*, actor: Actor, filters: CustomerFilters | None = None, sort: str | None = None) -> QuerySet:
+    """The visible customers matching the filters, ordered with a unique tie-breaker."""
+    f = filters or CustomerFilters()
+    qs = visible(Customer, actor)
+    if f.q:
+        qs = search(qs, f.q)
+    if f.owner == "me":
+        qs = qs.filter(owner_id=actor.user_id)
+    elif f.owner == "none":
+        qs = qs.filter(owner__isnull=True)
+    elif f.owner:
+        try:
+            qs = qs.filter(owner_id=int(f.owner))
+        except ValueError:
+            qs = qs.none()
+    if f.department:
+        path = Department.objects.filter(pk=f.department).values_list("path", flat=True).first()
+        owners = User.objects.filter(tenant=actor.tenant, department__path__startswith=path or "\x00")
+        qs = qs.filter(owner_id__in=list(owners.values_list("id", flat=True)))
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    for name in ("status", "level", "source", "industry"):
+        value = getattr(f, name)
+        if value:
+            qs = qs.filter(**{f"{name}_id": value})
+    for name in ("province", "city", "district"):
+        value = getattr(f, name)
+        if value:
+            qs = qs.filter(**{f"{name}_id": value})
+    if f.next_from:
+        qs = qs.filter(next_followup_at__gte=_day_start(f.next_from))
+    if f.next_to:
+        qs = qs.filter(next_followup_at__lt=_day_start(f.next_to + datetime.timedelta(days=1)))
+    if f.no_followup_days is not None:
+        cutoff = timezone.now() - datetime.timedelta(days=max(0, f.no_followup_days))
+        qs = qs.filter(Q(last_followup_at__lt=cutoff) | Q(last_followup_at__isnull=True))
+    if f.tag:
+        qs = qs.filter(tags__contains=f.tag)
+    return qs.order_by(*order_by_param(sort, SORTS, DEFAULT_SORT))
+
+
+def customer_list_rows(qs: QuerySet) -> QuerySet:
+    """Only what list pages and list endpoints show, joined once."""
+    return qs.select_related(*LIST_RELATED).only(
+        "id", "kind", "name", "short_name", "number", "phone", "mobile", "owner_id", "owner__name", "owner__is_active",
+        "level__name", "status__name", "source__name", "industry__name", "province__name", "city__name",
+        "last_followup_at", "next_followup_at", "created_at", "tags", "tenant_id",
+    )
+
+
+def customer_get(*, actor: Actor, customer_id: int) -> Customer:
+    from zhuli.access.scoping import get_visible_or_404
+
+    qs = visible(Customer, actor).select_related(
+        "owner", "department", "created_by", "source", "industry", "level", "status", "customer_type", "staff_size",
+        "province", "city", "district",
+    )
+    return get_visible_or_404(Customer, actor, customer_id, queryset=qs)
+
+
+def contact_list(*, actor: Actor, customer_id: int | None = None, q: str = "") -> QuerySet:
+    qs = visible(Contact, actor).select_related("customer")
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(mobile__contains=q) | Q(customer__name__contains=q))
+    return qs.order_by("-is_primary", "has_left", "id")
+
+
+def owner_changes(*, actor: Actor, customer_id: int) -> QuerySet:
+    return visible(OwnerChange, actor).filter(customer_id=customer_id).select_related(
+        "from_owner", "to_owner", "changed_by").order_by("-changed_at", "-id")
+
+
+def recent_customers(*, actor: Actor, limit: int = 8) -> list[Customer]:
+    ids = list(visible(RecentView, actor).order_by("-viewed_at").values_list("customer_id", flat=True)[: limit * 2])
+    rows = {c.pk: c for c in customer_list_rows(visible(Customer, actor).filter(pk__in=ids))}
+    return [rows[i] for i in ids if i in rows][:limit]
+
+
+def customer_suggest(*, actor: Actor, q: str, limit: int = 8) -> list[dict]:
+    """Autocomplete / global search: a few visible customers, best (shortest) names first."""
+    qs = search(visible(Customer, actor), q)
+    return list(qs.order_by("name_key", "id").values("id", "name", "kind", "owner__name")[:limit])

@@ -1,0 +1,389 @@
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhuli.access.actor import Actor
+from zhuli.access.scoping import get_visible_or_404, require, visible
+from zhuli.accounts.models import User
+from zhuli.audit.services import audit_record
+from zhuli.core import text
+from zhuli.core.errors import Conflict, Forbidden, InvalidInput
+from zhuli.core.models import Region
+from zhuli.preferences.models import DictionaryItem
+
+from .duplicates import DuplicateReport, duplicates_find
+from .models import Contact, Customer, CustomerKind, Gender, OwnerChange, RecentView
+
+TEXT_LIMITS = {
+    "name": 200, "short_name": 100, "english_name": 200, "external_code": 60, "number": 40, "address": 300,
+    "phone": 60, "website": 200, "credit_code": 18, "legal_representative": 50, "mobile": 40, "email": 254,
+    "wechat": 60, "tags": 300,
+}
+LONG_TEXT = ("introduction", "remarks")
+DICT_FIELDS = {
+    "source": "source", "industry": "industry", "level": "level", "status": "status",
+    "customer_type": "customer_type", "staff_size": "staff_size",
+}
+REGION_FIELDS = ("province", "city", "district")
+# Fields that only make sense for one kind; the other kind's are cleared.
+ENTERPRISE_ONLY = ("short_name", "industry", "website", "credit_code", "legal_representative", "staff_size",
+                   "introduction")
+INDIVIDUAL_ONLY = ("gender", "mobile", "email", "wechat", "birthday")
+PHONE_RE = re.compile(r"^[0-9+()（）\-\s转#,，/]{3,60}$")
+
+
+class DuplicateCustomer(Conflict):
+    """An exact duplicate blocks; the answer names the existing record and its owner only."""
+
+    def __init__(self, report: DuplicateReport):
+        first = report.blocking[0]
+        owner = first["owner"]["name"] if first.get("owner") else _("公海")
+        super().__init__(
+            _("客户“%(name)s”已存在（负责人：%(owner)s）") % {"name": first["name"], "owner": owner}, code="duplicate"
+        )
+        self.report = report
+
+
+@dataclass
+class SaveResult:
+    customer: Customer
+    warnings: list[dict] = field(default_factory=list)
+
+
+def _clean(actor: Actor, data: dict, *, instance: Customer | None) -> dict:
+    """Checks and normalises every field given; raises InvalidInput naming each bad field."""
+    errors: dict[str, str] = {}
+    out: dict = {}
+    kind = data.get("kind", instance.kind if instance else None)
+    if kind not in CustomerKind.values:
+        errors["kind"] = _("客户类型只能是 enterprise（企业）或 individual（个人）")
+    for name, limit in TEXT_LIMITS.items():
+        if name in data:
+            value = text.clean_text(data[name])
+            if len(value) > limit:
+                errors[name] = _("最多 %(n)s 个字符") % {"n": limit}
+            out[name] = value
+    for name in LONG_TEXT:
+        if name in data:
+            out[name] = text.clean_text(data[name])[:5000]
+    if "name" in data or instance is None:
+        if not out.get("name"):
+            errors["name"] = _("客户名称不能为空")
+    if out.get("credit_code"):
+        code = text.clean_text(out["credit_code"]).upper().replace(" ", "")
+        if not text.validate_uscc(code):
+            errors["credit_code"] = _("统一社会信用代码无效（应为 18 位，且校验位正确）")
+        out["credit_code"] = code
+    for name in ("phone", "mobile"):
+        if out.get(name) and not PHONE_RE.match(out[name]):
+            errors[name] = _("电话号码只能包含数字和 + - ( ) 空格")
+    if out.get("email"):
+        try:
+            validate_email(out["email"])
+        except DjangoValidationError:
+            errors["email"] = _("邮箱格式不正确")
+    if "gender" in data:
+        gender = data.get("gender") or ""
+        if gender and gender not in Gender.values:
+            errors["gender"] = _("性别只能是 male 或 female")
+        out["gender"] = gender
+    if "birthday" in data:
+        birthday = data.get("birthday")
+        if birthday and not isinstance(birthday, datetime.date):
+            errors["birthday"] = _("日期格式应为 YYYY-MM-DD")
+        elif birthday and not (datetime.date(1900, 1, 1) <= birthday <= timezone.localdate()):
+            errors["birthday"] = _("生日不在合理范围内")
+        out["birthday"] = birthday or None
+    if "tags" in out:
+        tags = [t.strip() for t in re.split(r"[,，;；、\s]+", out["tags"]) if t.strip()]
+        out["tags"] = ",".join(dict.fromkeys(tags))[:300]
+    for name, kind_code in DICT_FIELDS.items():
+        key = f"{name}_id"
+        if key in data:
+            out[name] = _dictionary_value(actor, kind_code, data[key], current=getattr(instance, key, None),
+                                          errors=errors, field=key)
+    _clean_regions(data, out, errors, instance)
+    if errors:
+        raise InvalidInput(errors)
+    if kind == CustomerKind.ENTERPRISE:
+        for name in INDIVIDUAL_ONLY:
+            out.pop(name, None)
+    elif kind == CustomerKind.INDIVIDUAL:
+        for name in ENTERPRISE_ONLY:
+            out.pop(name, None)
+    out["kind"] = kind
+    return out
+
+
+def _dictionary_value(actor, kind, value, *, current, errors, field):
+    if value in (None, "", 0):
+        return None
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        errors[field] = _("无效的选项")
+        return None
+    item = visible(DictionaryItem, actor).filter(kind=kind, pk=pk).first()
+    if item is None or (not item.is_active and pk != current):
+        errors[field] = _("无效的选项")
+    return item
+
+
+def _clean_regions(data, out, errors, instance):
+    given = {name: data[f"{name}_id"] for name in REGION_FIELDS if f"{name}_id" in data}
+    if not given:
+        return
+    codes = {name: (str(v) if v else None) for name, v in given.items()}
+    found = {r.code: r for r in Region.objects.filter(code__in=[c for c in codes.values() if c])}
+    for name, code in codes.items():
+        if code and code not in found:
+            errors[f"{name}_id"] = _("无效的行政区划")
+        out[name] = found.get(code) if code else None
+    province, city, district = (out.get(n, getattr(instance, n, None) if instance else None) for n in REGION_FIELDS)
+    if city and province and city.parent_id != province.code:
+        errors["city_id"] = _("城市不属于所选省份")
+    if district and city and district.parent_id != city.code:
+        errors["district_id"] = _("区县不属于所选城市")
+
+
+def customer_search_keys(customer: Customer, contacts: list[Contact] | None = None) -> None:
+    """Rebuilds the derived keys behind search and 查重 from the current field values."""
+    if contacts is None:
+        contacts = list(customer.contacts.all()) if customer.pk else []
+    customer.name_key = text.name_key(customer.name)[:200]
+    customer.name_core = text.name_core(customer.name)[:200]
+    phones = [customer.phone, customer.mobile] + [c.mobile for c in contacts] + [c.phone for c in contacts]
+    keys = sorted({text.phone_key(p) for p in phones if p and len(text.phone_key(p)) >= 5})
+    customer.phone_keys = ("|" + "|".join(keys) + "|")[:200] if keys else ""
+    customer.website_host = text.website_host(customer.website)[:200]
+    customer.search_text = text.search_text(
+        customer.name, customer.short_name, customer.english_name, customer.external_code, customer.number,
+        *keys, *[c.name for c in contacts],
+    )
+    customer.search_bigrams = text.bigrams(customer.search_text)
+
+
+def _check_duplicates(actor, cleaned, *, instance, allow_duplicate: bool) -> list[dict]:
+    name = cleaned.get("name", instance.name if instance else "")
+    report = duplicates_find(
+        actor=actor, name=name, credit_code=cleaned.get("credit_code", getattr(instance, "credit_code", "")),
+        phones=[cleaned.get("phone", getattr(instance, "phone", "")), cleaned.get("mobile", "")],
+        website=cleaned.get("website", getattr(instance, "website", "")),
+        exclude_id=instance.pk if instance else None,
+    )
+    if report.blocking:
+        if not allow_duplicate:
+            raise DuplicateCustomer(report)
+        if not actor.can("customers", "delete") and not actor.system:
+            raise Forbidden(_("您的角色不能强制保存重复客户"))
+    return report.warnings
+
+
+def _resolve_owner(actor: Actor, owner_id) -> User | None:
+    user = get_visible_or_404(User, actor, owner_id)
+    if not user.is_active:
+        raise InvalidInput({"owner_id": _("负责人已离职")})
+    return user
+
+
+@transaction.atomic
+def customer_create(*, actor: Actor, data: dict, allow_duplicate: bool = False, owner: User | None = None,
+                    check_duplicates: bool = True) -> SaveResult:
+    """A new customer owned by the creator (or a chosen owner, for those who may transfer)."""
+    require(actor, "customers.create")
+    cleaned = _clean(actor, data, instance=None)
+    if owner is None and data.get("owner_id") not in (None, ""):
+        owner = _resolve_owner(actor, data["owner_id"])
+    if owner is not None and owner.pk != actor.user_id and not actor.can("customers", "transfer"):
+        raise Forbidden(_("您只能创建自己负责的客户"))
+    if owner is None and not data.get("to_pool"):
+        owner = actor.user
+    warnings = _check_duplicates(actor, cleaned, instance=None, allow_duplicate=allow_duplicate) \
+        if check_duplicates else []
+    customer = Customer(**cleaned, owner=owner, department_id=getattr(owner, "department_id", None),
+                        created_by_id=actor.user_id)
+    customer_search_keys(customer, [])
+    customer.save()
+    audit_record(actor=actor, action="customer.create", target=customer,
+                 changes={"name": customer.name, "owner": getattr(owner, "name", None)})
+    return SaveResult(customer, warnings)
+
+
+@transaction.atomic
+def customer_update(*, actor: Actor, customer_id: int, data: dict, allow_duplicate: bool = False) -> SaveResult:
+    """Edits the fields given; the kind may not change after creation."""
+    require(actor, "customers.edit")
+    customer = get_visible_or_404(Customer, actor, customer_id, queryset=visible(Customer, actor).select_for_update())
+    if "kind" in data and data["kind"] != customer.kind:
+        raise InvalidInput({"kind": _("客户类型创建后不能修改")})
+    data = {k: v for k, v in data.items() if k not in ("owner_id", "kind")}
+    cleaned = _clean(actor, data, instance=customer)
+    warnings = []
+    if any(k in cleaned for k in ("name", "credit_code", "phone", "mobile", "website")):
+        warnings = _check_duplicates(actor, cleaned, instance=customer, allow_duplicate=allow_duplicate)
+    before = {k: getattr(customer, k) for k in cleaned}
+    for k, v in cleaned.items():
+        setattr(customer, k, v)
+    customer_search_keys(customer)
+    customer.save()
+    changes = {k: [str(before[k] or ""), str(v or "")] for k, v in cleaned.items() if before[k] != v}
+    if changes:
+        audit_record(actor=actor, action="customer.update", target=customer, changes=changes)
+    return SaveResult(customer, warnings)
+
+
+@transaction.atomic
+def customer_delete(*, actor: Actor, customer_id: int) -> None:
+    """Deletes a customer with its contacts and follow-ups; the audit keeps its name."""
+    require(actor, "customers.delete")
+    customer = get_visible_or_404(Customer, actor, customer_id)
+    audit_record(actor=actor, action="customer.delete", target=customer, changes={"name": customer.name})
+    customer.delete()
+
+
+@transaction.atomic
+def customer_transfer(*, actor: Actor, customer_ids: list[int], to_user_id: int, reason: str = "",
+                      kind: str = "transfer") -> int:
+    """Hands customers to another salesperson; each change goes into the owner log."""
+    require(actor, "customers.transfer")
+    to_user = _resolve_owner(actor, to_user_id)
+    customers = list(visible(Customer, actor).filter(pk__in=customer_ids).select_for_update())
+    if len(customers) != len(set(customer_ids)):
+        raise InvalidInput({"customer_ids": _("部分客户不存在或无权操作")})
+    reason = text.clean_text(reason)[:200]
+    moved = 0
+    for customer in customers:
+        if customer.owner_id == to_user.pk:
+            continue
+        OwnerChange.objects.create(customer=customer, from_owner_id=customer.owner_id, to_owner=to_user, kind=kind,
+                                   reason=reason, changed_by_id=actor.user_id)
+        audit_record(actor=actor, action="customer.transfer", target=customer,
+                     changes={"owner": [customer.owner_id, to_user.pk], "reason": reason})
+        customer.owner, customer.department_id = to_user, to_user.department_id
+        customer.save(update_fields=["owner", "department", "updated_at"])
+        moved += 1
+    return moved
+
+
+def customers_owned_count(tenant, user_id: int) -> int:
+    from zhuli.tenancy.unscoped import for_tenant
+
+    return for_tenant(Customer, tenant).filter(owner_id=user_id).count()
+
+
+def customers_transfer_all(*, actor: Actor, from_user, to_user) -> int:
+    """Every customer of a (departed) user to a colleague, through the same transfer service."""
+    ids = list(Customer.objects.filter(owner=from_user).values_list("id", flat=True))
+    moved = 0
+    for start in range(0, len(ids), 500):
+        moved += customer_transfer(actor=actor, customer_ids=ids[start:start + 500], to_user_id=to_user.pk,
+                                   reason=_("离职交接"))
+    return moved
+
+
+def customer_set_followup_dates(*, customer_id: int, last_at, next_at) -> None:
+    """Called by the activities services after any follow-up or todo changes."""
+    Customer.objects.filter(pk=customer_id).update(last_followup_at=last_at, next_followup_at=next_at)
+
+
+def customer_record_view(*, actor: Actor, customer: Customer) -> None:
+    if actor.user_id is None:
+        return
+    RecentView.objects.update_or_create(user_id=actor.user_id, customer=customer,
+                                        defaults={"viewed_at": timezone.now()})
+
+
+# ---- contacts --------------------------------------------------------------------------------
+
+CONTACT_TEXT = {"name": 50, "title": 60, "department_name": 60, "mobile": 40, "phone": 40, "email": 254,
+                "wechat": 60, "qq": 20}
+
+
+def _clean_contact(data: dict, *, creating: bool) -> dict:
+    errors, out = {}, {}
+    for name, limit in CONTACT_TEXT.items():
+        if name in data:
+            value = text.clean_text(data[name])
+            if len(value) > limit:
+                errors[name] = _("最多 %(n)s 个字符") % {"n": limit}
+            out[name] = value
+    if (creating or "name" in data) and not out.get("name"):
+        errors["name"] = _("联系人姓名不能为空")
+    for name in ("mobile", "phone"):
+        if out.get(name) and not PHONE_RE.match(out[name]):
+            errors[name] = _("电话号码只能包含数字和 + - ( ) 空格")
+    if out.get("email"):
+        try:
+            validate_email(out["email"])
+        except DjangoValidationError:
+            errors["email"] = _("邮箱格式不正确")
+    if data.get("gender") and data["gender"] not in Gender.values:
+        errors["gender"] = _("性别只能是 male 或 female")
+    for flag in ("is_primary", "has_left"):
+        if flag in data:
+            out[flag] = bool(data[flag])
+    if "gender" in data:
+        out["gender"] = data.get("gender") or ""
+    if "birthday" in data:
+        if data["birthday"] and not isinstance(data["birthday"], datetime.date):
+            errors["birthday"] = _("日期格式应为 YYYY-MM-DD")
+        out["birthday"] = data["birthday"] or None
+    if "remarks" in data:
+        out["remarks"] = text.clean_text(data["remarks"])[:5000]
+    if errors:
+        raise InvalidInput(errors)
+    return out
+
+
+def _refresh_customer_keys(customer: Customer) -> None:
+    customer_search_keys(customer)
+    Customer.objects.filter(pk=customer.pk).update(
+        phone_keys=customer.phone_keys, search_text=customer.search_text, search_bigrams=customer.search_bigrams
+    )
+
+
+@transaction.atomic
+def contact_create(*, actor: Actor, customer_id: int, data: dict) -> Contact:
+    """A contact on a visible customer; a primary contact demotes the previous one."""
+    require(actor, "customers.edit")
+    customer = get_visible_or_404(Customer, actor, customer_id)
+    cleaned = _clean_contact(data, creating=True)
+    if cleaned.get("is_primary"):
+        customer.contacts.update(is_primary=False)
+    contact = Contact.objects.create(customer=customer, **cleaned)
+    _refresh_customer_keys(customer)
+    audit_record(actor=actor, action="contact.create", target=contact, changes={"customer": customer.name})
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: Actor, contact_id: int, data: dict) -> Contact:
+    require(actor, "customers.edit")
+    contact = get_visible_or_404(Contact, actor, contact_id)
+    cleaned = _clean_contact(data, creating=False)
+    if cleaned.get("is_primary"):
+        Contact.objects.filter(customer_id=contact.customer_id).exclude(pk=contact.pk).update(is_primary=False)
+    for k, v in cleaned.items():
+        setattr(contact, k, v)
+    contact.save()
+    _refresh_customer_keys(contact.customer)
+    audit_record(actor=actor, action="contact.update", target=contact, changes={"fields": list(cleaned)})
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor: Actor, contact_id: int) -> None:
+    require(actor, "customers.edit")
+    contact = get_visible_or_404(Contact, actor, contact_id)
+    customer = contact.customer
+    audit_record(actor=actor, action="contact.delete", target=contact)
+    contact.delete()
+    _refresh_customer_keys(customer)

@@ -1,0 +1,2 @@
+app_name = "preferences"
+urlpatterns: list = []

@@ -15,6 +15,7 @@ import codecs
 import csv
 import datetime
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -248,7 +249,9 @@ def _format_duration(value: datetime.timedelta) -> str:
 # ---------------------------------------------------------------------------
 # CSV
 
+_DELIMITERS = (",", "\t", ";")  # in order of preference when the evidence is equal
 _SNIFF_SAMPLE_CHARS = 64 * 1024
+_SNIFF_RECORDS = 50
 
 
 def _read_csv(text: str) -> Sheet:
@@ -263,17 +266,31 @@ def _read_csv(text: str) -> Sheet:
 
 
 def _sniff_delimiter(text: str) -> str:
+    """Pick the delimiter under which the first records split like the header row does.
+
+    csv.Sniffer is not used: it gives up on small CRLF files with a quoted last field
+    (its quote pattern expects a bare \n) and its frequency fallback needs more lines
+    than a short customer list has. Parsing with csv.reader honours quotes for free.
+    """
     sample = text[:_SNIFF_SAMPLE_CHARS]
     if len(text) > _SNIFF_SAMPLE_CHARS and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]  # a cut line would skew the sniffer's counts
+        sample = sample[: sample.rindex("\n")]  # a cut record would count as inconsistent
+    scores = {delimiter: _split_consistency(sample, delimiter) for delimiter in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda delimiter: scores[delimiter])
+    return best if scores[best] > (0, 0) else ","
+
+
+def _split_consistency(sample: str, delimiter: str) -> tuple[int, int]:
+    """(records as wide as the header, header width), or (0, 0) if it does not split the header."""
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
+        records = [r for r in itertools.islice(reader, _SNIFF_RECORDS) if any(f.strip() for f in r)]
     except csv.Error:
-        return ","
-    # The sniffer can pick a character that only occurs inside data; a delimiter that
-    # does not split the header line is certainly wrong.
-    header = next((line for line in sample.splitlines() if line.strip()), "")
-    return delimiter if delimiter in header else ","
+        return (0, 0)
+    width = len(records[0]) if records else 0
+    if width < 2:
+        return (0, 0)
+    return (sum(len(record) == width for record in records), width)
 
 
 # ---------------------------------------------------------------------------
@@ -535,4 +552,6 @@ def normalize_header(header: str) -> str:
         start += 1
     while end > start and unicodedata.category(text[end - 1]) in _HEADER_EDGE_CATEGORIES:
         end -= 1
-    return text[start:end].casefold()
+    # Removing a space can leave a bare combining mark ("O ̄" -> "Ō" is NFKC of "O¯"), and
+    # casefolding can un-normalise too, so normalise once more for a stable key.
+    return unicodedata.normalize("NFKC", text[start:end].casefold())

@@ -1,20 +1,21 @@
-"""Fixtures shared by every test: two tenants with the demo organisation (DESIGN §5)."""
+"""Fixtures shared by every test: two tenants with the demo organisation (DESIGN §5).
+Factories live in tests/factories.py (the tenant comes from one root TenantFactory)."""
 import pytest
 
+from tests.factories import PASSWORD, TenantFactory
 from zhuli.access.actor import Actor
+from zhuli.accounts.models import Department
 from zhuli.accounts.orgchart import build_demo_org
-from zhuli.preferences.services import dictionaries_install_defaults
 from zhuli.tenancy.context import tenant_context
-from zhuli.tenancy.models import Tenant, TenantKind
+from zhuli.tenancy.models import Tenant
+from zhuli.tenancy.unscoped import for_tenant
 
-PASSWORD = "Test-Passw0rd-1"
+__all__ = ["PASSWORD", "Org", "make_org", "make_tenant"]
 
 
 def make_tenant(code: str, **kw) -> Tenant:
-    tenant = Tenant.objects.create(code=code, name=kw.pop("name", f"{code}公司"), kind=kw.pop("kind", TenantKind.FORMAL),
-                                   max_users=kw.pop("max_users", 50), max_bosses=kw.pop("max_bosses", 3), **kw)
-    dictionaries_install_defaults(tenant=tenant)
-    return tenant
+    """A formal tenant (50 users, 3 bosses unless given) with the default dictionaries."""
+    return TenantFactory(code=code, **kw)
 
 
 class Org(dict):
@@ -24,6 +25,15 @@ class Org(dict):
 
     def actor(self, key: str) -> Actor:
         return Actor.for_user(self[key])
+
+    def fresh_actor(self, key: str) -> Actor:
+        """After a service changed the user (department, role): reload it; scopes are cached per Actor."""
+        self[key].refresh_from_db()
+        return Actor.for_user(self[key])
+
+    def department(self, name: str) -> Department:
+        """公司 is the tenant's name; the others are 销售中心, 销售一部, 销售二部."""
+        return for_tenant(Department, self.tenant).get(name=name)
 
 
 def make_org(code: str) -> Org:

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # the API docs page with its vendored Swagger UI (no CDN)
     "zhuli.core",
     "zhuli.tenancy",
     "zhuli.access",
@@ -45,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "zhuli.tenancy.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "zhuli.web.middleware.ActorMiddleware",
+    "zhuli.web.errors.app_errors_to_responses",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

@@ -88,7 +88,9 @@ class Actor:
         users = User.objects.filter(tenant=self.tenant)
         if scope == Scope.DEPARTMENT:
             return own | set(users.filter(department_id=self.department_id).values_list("id", flat=True))
-        path = self.department_path or ""
+        path = self.department_path
+        if not path:  # an empty path would match every department of the tenant
+            return own
         in_tree = users.filter(department__path__startswith=path)
         if scope == Scope.DEPARTMENT_TREE:
             return own | set(in_tree.values_list("id", flat=True))

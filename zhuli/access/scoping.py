@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zhuli.core.errors import Forbidden, NotFound
+from zhuli.tenancy.context import require_same_tenant
 
 from .actor import Actor
 
@@ -28,8 +29,10 @@ def register_scope(model, *, module: str, owner_field=None, via=None, custom=Non
     SCOPE_RULES[model] = ScopeRule(module, owner_field, via, custom)
 
 
-def _base(model) -> QuerySet:
-    # Global models (users) are filtered by their custom rule; tenant models by their manager.
+def _base(model, actor: Actor) -> QuerySet:
+    # Tenant models are filtered by their manager on the *active* tenant, so it must be the actor's;
+    # global models (users) by their custom rule.
+    require_same_tenant(actor.tenant)
     return model._default_manager.all()
 
 
@@ -38,7 +41,7 @@ def visible(model, actor: Actor) -> QuerySet:
     rule = SCOPE_RULES.get(model)
     if rule is None:
         raise LookupError(f"{model.__name__} has no scope rule; register one in its app's rules.py")
-    qs = _base(model)
+    qs = _base(model, actor)
     if not actor.can(rule.module, "view"):
         return qs.none()
     if rule.custom is not None:
@@ -74,6 +77,7 @@ def get_visible_or_404(model, actor: Actor, pk, *, queryset: QuerySet | None = N
 
 def require(actor: Actor, permission: str) -> None:
     """`module.action` or refuse with 403."""
+    require_same_tenant(actor.tenant)  # services write into the active tenant: it must be the actor's
     module, _sep, action = permission.partition(".")
     if not actor.can(module, action or "view"):
         raise Forbidden(_("您没有此操作的权限"))

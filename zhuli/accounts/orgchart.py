@@ -1,6 +1,8 @@
 """The demo company's organisation (DESIGN §5), also the shape the scope tests run on."""
 from __future__ import annotations
 
+from django.contrib.auth.hashers import make_password
+
 from zhuli.access.roles import Role
 from zhuli.tenancy.context import tenant_context
 
@@ -43,10 +45,11 @@ def build_demo_org(tenant, *, domain: str, password: str, root: Department | Non
         depts = {"company": company, "center": center, "team1": _dept("销售一部", center),
                  "team2": _dept("销售二部", center)}
         users = {}
+        hashed = make_password(password)  # one hash for all: they share the password, argon2 is slow by design
         for i, (key, name, role, dept, admin) in enumerate(DEMO_USERS):
             user = User(tenant=tenant, email=f"{key}@{domain}", name=name, role=role, department=depts[dept],
                         is_admin=admin, mobile=f"{mobile_prefix}{i:02d}" if mobile_prefix else None)
-            user.set_password(password)
+            user.password = hashed
             users[key] = user
         User.objects.bulk_create(users.values())
         return {u.email.split("@")[0]: u for u in User.objects.filter(tenant=tenant)}

@@ -14,9 +14,10 @@ from zhuli.access.actor import Actor
 from zhuli.access.roles import MANAGING_ROLES, Role
 from zhuli.access.scoping import get_visible_or_404, visible
 from zhuli.audit.services import audit_record
-from zhuli.core.errors import Conflict, Forbidden, InvalidInput
+from zhuli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.core.registry import owned_records
 from zhuli.core.text import clean_text
+from zhuli.tenancy.context import require_same_tenant
 
 from .models import ApiToken, Department, User
 
@@ -24,6 +25,7 @@ MOBILE_RE = re.compile(r"^1\d{10}$")
 
 
 def _require_admin(actor: Actor) -> None:
+    require_same_tenant(actor.tenant)  # rows are created in the active tenant
     if not (actor.is_admin or actor.system):
         raise Forbidden(_("只有公司管理员可以管理用户和部门"))
 
@@ -293,4 +295,18 @@ def token_create(*, user: User, name: str = "API") -> tuple[ApiToken, str]:
 
 
 def token_revoke(*, user: User, token_id: int) -> None:
-    ApiToken.objects.filter(user=user, pk=token_id).delete()
+    """Only one's own tokens; anyone else's id is the same 404 as a missing one."""
+    deleted, _rows = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise NotFound(_("令牌不存在"))
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The user's interface language, kept on the user so it follows them to every device."""
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput({"language": _("不支持的语言")})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -1,1 +1,16 @@
-"""UI extension entries (menu, sections, cards, settings pages) this app registers."""
+"""UI extension entries this app registers: the 跟进记录 menu item and the customer view's follow-up
+section (quick-add, open todos, timeline) — through the registry, so customers never imports us."""
+from django.utils.translation import gettext_lazy as _
+
+from zhuli.core.registry import MenuEntry, Section, customer_sections, menu_entries
+
+
+def _followups(request, customer):
+    from .views import followups_section
+
+    return followups_section(request, customer)
+
+
+menu_entries.register("followups", MenuEntry(_("跟进记录"), "activities:list", icon="chat-left-text",
+                                             module="followups"), order=30)
+customer_sections.register("followups", Section(_("跟进记录"), _followups), order=10)

@@ -1,6 +1,7 @@
-"""The API assembly: one NinjaAPI, each app's router mounted under its resource names."""
-from ninja import NinjaAPI
+"""The API assembly: one NinjaAPI, each app's router mounted under its resource names.
 
+Every operation needs a bearer token or a session (zhuli.api.auth) unless it says `auth=None`;
+errors are mapped in zhuli.api.errors."""
 from zhuli.accounts.api import router as accounts_router
 from zhuli.activities.api import router as activities_router
 from zhuli.customers.api import router as customers_router
@@ -8,7 +9,22 @@ from zhuli.imports.api import router as imports_router
 from zhuli.preferences.api import router as preferences_router
 from zhuli.workbench.api import router as workbench_router
 
-api = NinjaAPI(title="Zhuli CRM API", version="1", urls_namespace="api", docs_url="/docs")
+from . import errors
+from .auth import api_auth, tenant_scoped
+from .openapi import ZhuliAPI
+
+api = ZhuliAPI(
+    title="Zhuli CRM API",
+    version="1",
+    description="助理 CRM 的 REST API。认证：`POST /api/v1/auth/token` 取得令牌，之后在请求头中发送 "
+                "`Authorization: Bearer <token>`。列表返回 `{\"items\", \"count\"}`，支持 `page`、`page_size`（最大 200）和 `sort`。",
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=api_auth,
+)
+# "view" mode wraps the whole operation (authentication included), so the tenant is reset afterwards.
+api.add_decorator(tenant_scoped, mode="view")
+errors.install(api)
 
 api.add_router("", accounts_router)
 api.add_router("", customers_router)

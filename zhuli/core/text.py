@@ -145,10 +145,8 @@ def website_host(url: str | None) -> str:
     if end:
         s = s[: end.start()]
     s = s.rpartition("@")[2]
-    if s.startswith("["):
-        s = s[1:].partition("]")[0]
-    else:
-        s = s.partition(":")[0]
+    # "[v6]:port" keeps its colons inside the brackets.
+    s = s[1:].partition("]")[0] if s.startswith("[") else s.partition(":")[0]
     s = s.lower().rstrip(".")
     if s.startswith("www.") and "." in s[4:]:
         s = s[4:]
@@ -183,9 +181,7 @@ def _word_pinyin(word: str) -> tuple[str, str]:
     """Return (full pinyin, initials) of one segmented Chinese word."""
     lazy_pinyin, style, _, _ = _pypinyin()
     full = "".join(_alnum_lower(p) for p in lazy_pinyin(word, style=style.NORMAL))
-    initials = "".join(
-        _alnum_lower(p) for p in lazy_pinyin(word, style=style.FIRST_LETTER)
-    )
+    initials = "".join(_alnum_lower(p) for p in lazy_pinyin(word, style=style.FIRST_LETTER))
     return full, initials
 
 

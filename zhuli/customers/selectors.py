@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.db import connection
@@ -21,6 +22,7 @@ SORTS = {
     "next_followup_at": "next_followup_at", "last_followup_at": "last_followup_at",
 }
 DEFAULT_SORT = "-id"
+_PHONE_QUERY_RE = re.compile(r"^[0-9+()\-.]+$")
 
 LIST_RELATED = ("owner", "level", "status", "source", "industry", "province", "city")
 
@@ -53,6 +55,9 @@ def search(qs: QuerySet, q: str) -> QuerySet:
     needle = text.normalize_query(q)
     if not needle:
         return qs
+    if _PHONE_QUERY_RE.match(needle) and text.digits(needle):
+        # A phone typed with separators is compared by its digits, as the search text holds it.
+        needle = text.phone_key(needle)
     qs = qs.filter(search_text__contains=needle)
     grams = text.query_bigrams(needle)
     if connection.vendor == "postgresql" and grams:
@@ -143,4 +148,5 @@ def recent_customers(*, actor: Actor, limit: int = 8) -> list[Customer]:
 def customer_suggest(*, actor: Actor, q: str, limit: int = 8) -> list[dict]:
     """Autocomplete / global search: a few visible customers, best (shortest) names first."""
     qs = search(visible(Customer, actor), q)
-    return list(qs.order_by("name_key", "id").values("id", "name", "kind", "owner__name")[:limit])
+    return list(qs.order_by("name_key", "id").values("id", "name", "kind", "owner__name", "owner__is_active",
+                                                      "phone", "mobile")[:limit])

@@ -1,3 +1,125 @@
-from ninja import Router
+"""Imports and exports over the API (DESIGN §5 Import / Export).
 
-router = Router()
+Authentication and error mapping come from the API assembly (zhuli.api.auth / zhuli.api.errors):
+the router adds no auth of its own, so it uses the same objects as every other router.
+"""
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Router
+from ninja.responses import Status
+
+from zhuli.api.auth import actor_of
+from zhuli.api.errors import responses
+from zhuli.api.schemas import Out
+from zhuli.core.errors import InvalidInput
+
+from .http import download, refuse_oversized
+from .models import ImportJob
+from .selectors import import_job_get
+from .services import export_build, import_error_file, import_job_create, import_start
+
+router = Router(tags=["imports"])
+
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
+
+
+class ImportError_(Out):
+    row: int
+    column: str
+    message: str
+
+
+class ImportJobOut(Out):
+    id: int
+    status: str
+    dry_run: bool
+    created: int
+    updated: int
+    skipped: int
+    failed: int
+    errors: list[ImportError_]
+    progress: int
+    total: int
+    message: str
+    error_file: str | None
+
+
+class ImportQueued(Out):
+    id: int
+    status: str
+
+
+def _job_out(request, job: ImportJob) -> dict:
+    error_file = None
+    if job.error_file:
+        error_file = request.build_absolute_uri(reverse("api:import_errors_file", kwargs={"job_id": job.pk}))
+    return {
+        "id": job.pk, "status": job.status, "dry_run": job.dry_run, **{k: job.count(k) for k in
+                                                                        ("created", "updated", "skipped", "failed")},
+        "errors": job.errors or [], "progress": job.progress, "total": job.total, "message": job.message,
+        "error_file": error_file,
+    }
+
+
+def _flag(value: str | None, name: str) -> bool:
+    word = (value or "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise InvalidInput({name: _("%(name)s 只能是 true 或 false") % {"name": name}})
+
+
+MULTIPART_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": "xlsx / xls / csv，最大 20 MB"},
+                "on_duplicate": {"type": "string", "enum": ["skip", "update", "create"], "default": "skip"},
+                "dry_run": {"type": "boolean", "default": False},
+            },
+        }}},
+    }
+}
+
+
+@router.post("/imports/customers", response=responses(200, ImportJobOut, 403, 413, 422) | {202: ImportQueued},
+             openapi_extra=MULTIPART_DOC)
+def import_customers(request):
+    """Imports customers from a spreadsheet. Up to IMPORT_SYNC_MAX_ROWS rows (5,000) run now and answer 200
+    with the counts; bigger files answer 202 `{"id"}` — poll `GET /imports/{id}` until `done` or `failed`."""
+    refuse_oversized(request)
+    actor = actor_of(request)
+    on_duplicate = (request.POST.get("on_duplicate") or "skip").strip()
+    dry_run = _flag(request.POST.get("dry_run"), "dry_run")
+    job, sheet = import_job_create(actor=actor, resource="customers", file=request.FILES.get("file"),
+                                   on_duplicate=on_duplicate, dry_run=dry_run)
+    job = import_start(actor=actor, job_id=job.pk, sheet=sheet)
+    if not job.is_finished:
+        return Status(202, {"id": job.pk, "status": job.status})
+    return _job_out(request, job)
+
+
+@router.get("/imports/{job_id}", response=responses(200, ImportJobOut, 404))
+def import_status(request, job_id: int):
+    """An import's status, progress and outcome (only for the person who started it)."""
+    return _job_out(request, import_job_get(actor=actor_of(request), job_id=job_id))
+
+
+@router.get("/imports/{job_id}/errors-file", response=responses(200, None, 404), url_name="import_errors_file")
+def import_errors_file(request, job_id: int):
+    """The failed rows as xlsx: the original columns plus 错误原因."""
+    filename, content = import_error_file(actor=actor_of(request), job_id=job_id)
+    return download(filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", content)
+
+
+@router.get("/exports/customers", response=responses(200, None, 403, 422))
+def export_customers(request):
+    """The caller's customers as `format=xlsx|csv` (default xlsx), with the filters of `GET /customers`."""
+    filename, content_type, body = export_build(actor=actor_of(request), resource="customers",
+                                                fmt=request.GET.get("format") or "xlsx", params=request.GET)
+    return download(filename, content_type, body)

@@ -7,4 +7,4 @@ class ImportsConfig(AppConfig):
     verbose_name = _("导入导出")
 
     def ready(self):
-        from . import extensions  # noqa: F401
+        from . import extensions, rules  # noqa: F401

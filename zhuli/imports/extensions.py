@@ -1,1 +1,14 @@
-"""UI extension entries (menu, sections, cards, settings pages) this app registers."""
+"""What this app plugs in: the customer import/export resources and the 导入客户 menu entry."""
+from django.utils.translation import gettext_lazy as _
+
+from zhuli.core.registry import MenuEntry, export_resources, import_resources, menu_entries
+
+from .exports import CustomerExport
+from .resources import CustomerResource
+
+import_resources.register("customers", CustomerResource(), order=10)
+export_resources.register("customers", CustomerExport(), order=10)
+menu_entries.register(
+    "imports.customers", MenuEntry(label=_("导入客户"), url_name="imports:upload", icon="upload", module="customers"),
+    order=90,
+)

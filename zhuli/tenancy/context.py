@@ -15,6 +15,16 @@ class NoActiveTenant(RuntimeError):
     """Tenant data was queried with no tenant active: a bug, never a user error."""
 
 
+class TenantMismatch(RuntimeError):
+    """Acting for one tenant while another is active: a bug that would cross tenants, never answered."""
+
+
+def require_same_tenant(tenant: Tenant | None) -> None:
+    active = _current.get()
+    if active is not None and tenant is not None and active.pk != tenant.pk:
+        raise TenantMismatch(f"acting for tenant {tenant.pk} while tenant {active.pk} is active")
+
+
 def current_tenant() -> Tenant | None:
     return _current.get()
 

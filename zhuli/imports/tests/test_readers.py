@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from zhuli.imports import readers
@@ -368,17 +368,18 @@ def _fast_xlsx(header: list[str], rows: int) -> bytes:
 def test_reading_100k_rows_of_xlsx_is_fast():
     header = [f"列{i}" for i in range(10)]
     content = _fast_xlsx(header, rows=100_000)
-    started = time.perf_counter()
+    started = time.process_time()
     sheet = read_table(content, "大文件.xlsx")
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(sheet.rows) == 100_000
     assert sheet.rows[0] == (
         2,
         ["客户0", "13800000000", "3.5", "000001", "0", "地址0号", "1.25", "备注", "c0", "0"],
     )
     assert sheet.rows[-1][0] == 100_001
-    # Generous for slow CI machines; a few seconds on a laptop.
-    assert elapsed < 8, f"{elapsed:.1f} s"
+    # CPU time, so other processes on a busy CI machine do not make this flaky; about
+    # 2 s on a laptop, with headroom for slower machines.
+    assert elapsed < 6, f"{elapsed:.1f} s of CPU"
 
 
 # ---------------------------------------------------------------------------
@@ -444,9 +445,26 @@ def test_delimiter_is_sniffed(delimiter: str):
 
 
 def test_single_column_csv_falls_back_to_comma():
-    sheet = read_table("名称\n张三\n李四;王五\n".encode())
+    sheet = read_table('名称\n张三\n李四;王五\n"赵六,钱七"\n'.encode())
     assert sheet.headers == ["名称"]
-    assert sheet.rows == [(2, ["张三"]), (3, ["李四;王五"])]
+    assert sheet.rows == [(2, ["张三"]), (3, ["李四;王五"]), (4, ["赵六,钱七"])]
+
+
+def test_sniffing_survives_a_quoted_last_field_with_crlf():
+    # csv.Sniffer raises "Could not determine delimiter" on exactly this file.
+    content = '名称;电话;备注\r\n张三;13800138000;"a,b;c"\r\n李四;13900000000;\r\n'.encode()
+    assert read_table(content).headers == ["名称", "电话", "备注"]
+
+
+def test_delimiter_inside_data_does_not_win_over_a_consistent_one():
+    content = "名称\t地址\t电话\n甲\t北京,朝阳\t1\n乙\t上海,浦东,陆家嘴\t2\n丙\t广州\t3\n".encode()
+    sheet = read_table(content)
+    assert sheet.headers == ["名称", "地址", "电话"]
+    assert sheet.rows[1] == (3, ["乙", "上海,浦东,陆家嘴", "2"])
+
+
+def test_header_only_csv_prefers_comma_when_ambiguous():
+    assert read_table("备注;说明,电话\r\n".encode()).headers == ["备注;说明", "电话"]
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
@@ -459,7 +477,7 @@ def test_quoted_fields_with_commas_quotes_and_newlines():
     content = '名称,地址\r\n"Ping An Bank Co., Ltd.","深圳市""罗湖区""\r\n深南东路"\r\n下一行,x\r\n'.encode()
     sheet = read_table(content)
     assert sheet.rows == [
-        (2, ["Ping An Bank Co., Ltd.", '深圳市"罗湖区"\r\n深南东路']),
+        (2, ["Ping An Bank Co., Ltd.", '深圳市"罗湖区"\n深南东路']),
         (3, ["下一行", "x"]),
     ]
 
@@ -495,13 +513,21 @@ def test_cells_stay_text_in_csv():
     assert sheet.rows == [(2, ["000001", "1991/4/3", "1.50", "TRUE"])]
 
 
-def test_unterminated_quote_does_not_crash():
-    try:
-        sheet = read_table('名称,备注\n张三,"没有结束的引号\n李四,x\n'.encode())
-    except SpreadsheetError as error:
-        assert "CSV" in str(error)
-    else:
-        assert sheet.headers == ["名称", "备注"]
+def test_unclosed_quote_is_reported_instead_of_swallowing_the_rest_of_the_file():
+    content = '名称,备注\n张三,1\n李四,"没有结束的引号\n王五,x\n赵六,y\n'.encode()
+    with pytest.raises(SpreadsheetError, match="^CSV 文件第 3 行格式有误"):
+        read_table(content)
+
+
+def test_huge_cell_is_reported():
+    content = ('名称,备注\n张三,"' + "长" * 200_000 + '"\n').encode()
+    with pytest.raises(SpreadsheetError, match="^CSV 文件第 2 行格式有误"):
+        read_table(content)
+
+
+def test_text_after_a_closing_quote_is_tolerated_like_excel_does():
+    sheet = read_table('名称,电话\n"ABC"公司,1\n"李四" ,2\n'.encode())
+    assert sheet.rows == [(2, ["ABC公司", "1"]), (3, ["李四", "2"])]
 
 
 def test_reading_a_large_csv_is_fast():
@@ -511,12 +537,12 @@ def test_reading_a_large_csv_is_fast():
     for n in range(100_000):
         writer.writerow([f"客户{n}", "13800000000", "3.5", "000001", n, "地址", "1,250", "备注", "c", ""])
     content = buffer.getvalue().encode("gb18030")
-    started = time.perf_counter()
+    started = time.process_time()
     sheet = read_table(content)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(sheet.rows) == 100_000
     assert sheet.rows[-1][1][6] == "1,250"
-    assert elapsed < 8, f"{elapsed:.1f} s"
+    assert elapsed < 6, f"{elapsed:.1f} s of CPU"
 
 
 # Cells drawn from common and rare Chinese characters plus what breaks naive CSV handling.
@@ -532,13 +558,31 @@ _cell_text = st.text(
 
 @st.composite
 def _tables(draw: st.DrawFn) -> list[list[str]]:
-    width = draw(st.integers(min_value=1, max_value=6))
+    # One column is left to explicit tests: "a;b" alone is honestly ambiguous.
+    width = draw(st.integers(min_value=2, max_value=6))
     header = draw(st.lists(_cell_text.filter(lambda s: s.strip()), min_size=width, max_size=width))
     rows = draw(st.lists(st.lists(_cell_text, min_size=width, max_size=width), max_size=8))
     return [header, *rows]
 
 
-@settings(max_examples=300, deadline=None)
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_short_gbk_text_that_is_also_valid_utf8_reads_as_utf8():
+    # A known limit of detection without a BOM: 蕖 in GBK is DE A1, which is also the
+    # UTF-8 encoding of U+07A1. Each GBK character has well under a 10% chance of
+    # forming valid UTF-8, so a real customer list (a header row alone has several
+    # characters) is in practice never misread; hypothesis found this two-cell file.
+    content = "0,蕖\r\n".encode("gb18030")
+    assert read_table(content).headers == ["0", "\u07a1"]
+
+
+@settings(max_examples=500, deadline=None)
 @given(
     table=_tables(),
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
@@ -548,6 +592,9 @@ def test_csv_round_trip_of_random_chinese_text(table: list[list[str]], encoding:
     content = csv_bytes(table, encoding=encoding, lineterminator=lineterminator)
     sheet = read_table(content, "随机.csv")
     assert "\ufffd" not in all_text(sheet)
+    # UTF-8 is tried first, so a GB18030 file that happens to be valid UTF-8 as well is
+    # read as UTF-8: see test_short_gbk_text_that_is_also_valid_utf8_reads_as_utf8.
+    assume(encoding != "gb18030" or not _is_utf8(content))
     header, *rows = table
     assert sheet.headers == [cell.strip() for cell in header]
     expected = []
@@ -675,6 +722,12 @@ def test_szse_list(szse_bytes: bytes):
 def test_szse_list_encoded_as_gb18030_reads_the_same(szse_bytes: bytes):
     gb18030 = szse_bytes.decode("utf-8-sig").encode("gb18030")
     assert read_table(gb18030, "szse.csv") == read_table(szse_bytes, "szse.csv")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_szse_list_with_windows_line_endings_reads_the_same(szse_bytes: bytes, encoding: str):
+    crlf = szse_bytes.decode("utf-8-sig").replace("\n", "\r\n").encode(encoding)
+    assert read_table(crlf, "szse.csv") == read_table(szse_bytes, "szse.csv")
 
 
 # ---------------------------------------------------------------------------

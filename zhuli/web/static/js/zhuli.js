@@ -1,0 +1,81 @@
+/* Behaviour for the whole UI, driven by data- attributes (no inline handlers: a CSP comes later). */
+(function () {
+  "use strict";
+
+  function showToast(message, color) {
+    var box = document.getElementById("zl-toasts");
+    var tpl = document.getElementById("zl-toast-template");
+    if (!box || !tpl) { return; }
+    var node = tpl.content.firstElementChild.cloneNode(true);
+    node.querySelector(".toast-body").textContent = message; // text, never HTML
+    if (color) { node.className = node.className.replace("text-bg-danger", "text-bg-" + color); }
+    box.appendChild(node);
+    if (window.bootstrap) { new bootstrap.Toast(node, { autohide: false }); }
+  }
+  window.zhuliToast = showToast;
+
+  // Translated phrases live on the toast template (data-error-default …), so this file has no UI text.
+  function phrase(name) {
+    var tpl = document.getElementById("zl-toast-template");
+    return (tpl && tpl.dataset[name]) || "";
+  }
+
+  function initToasts(root) {
+    if (!window.bootstrap) { return; }
+    root.querySelectorAll(".toast[data-zl-autohide]").forEach(function (el) {
+      if (el.dataset.zlReady) { return; }
+      el.dataset.zlReady = "1";
+      var toast = new bootstrap.Toast(el, { autohide: el.dataset.zlAutohide === "true", delay: 4000 });
+      el.classList.remove("show");
+      toast.show();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { initToasts(document); });
+
+  // Forms that need a second thought: <form data-confirm="确定删除？">.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  }, true);
+
+  // <select data-autosubmit> submits its form when changed.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-autosubmit]") && el.form) { el.form.requestSubmit(); }
+  });
+
+  // Errors from htmx requests: the server answers a short text message (zhuli.web.errors).
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    var text = type.indexOf("text/plain") === 0 ? xhr.responseText : "";
+    showToast(text || phrase("errorDefault"));
+  });
+  document.addEventListener("htmx:sendError", function () { showToast(phrase("networkError")); });
+
+  // Global search dropdown.
+  var input = null, results = null;
+  function hideResults() { if (results) { results.classList.remove("show"); } }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    initToasts(document);
+    if (event.target && event.target.id === "zl-search-results") {
+      results = event.target;
+      input = document.getElementById("zl-search-input");
+      results.classList.toggle("show", results.textContent.trim() !== "" && input && input.value.trim() !== "");
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (results && !event.target.closest(".zl-search")) { hideResults(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { hideResults(); }
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id === "zl-search-input" && results && results.textContent.trim() !== "" && event.target.value.trim()) {
+      results.classList.add("show");
+    }
+  });
+})();

@@ -27,10 +27,15 @@ demo:
 dev:
 	@scripts/demo.sh dev
 
+# All three checks run; the target fails if any did.
 test: install
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_MARKERS) $(PYTEST_ARGS)
-	$(VENV)/bin/ruff check .
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	@mkdir -p var/static  # whitenoise warns on every test request when STATIC_ROOT is missing
+	@status=0; \
+	echo "== pytest"; $(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_MARKERS) $(PYTEST_ARGS) || status=1; \
+	echo "== ruff check"; $(VENV)/bin/ruff check . || status=1; \
+	echo "== makemigrations --check"; \
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run || status=1; \
+	exit $$status
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,7 @@
 """Fixtures shared by every test: two tenants with the demo organisation (DESIGN §5).
 Factories live in tests/factories.py (the tenant comes from one root TenantFactory)."""
+import importlib
+
 import pytest
 
 from tests.factories import PASSWORD, TenantFactory
@@ -55,3 +57,35 @@ def org(db):
 def other_org(db):
     """Tenant B, for isolation checks (not active: use tenant_context to act in it)."""
     return make_org("tenant-b")
+
+
+def regions_restore() -> None:
+    """Transactional tests (live server, real threads) end by emptying every table, the GB/T 2260
+    regions a migration loaded among them. Put them back (bulk, a fraction of a second)."""
+    from django.apps import apps
+
+    from zhuli.core.models import Region
+
+    if not Region.objects.exists():
+        importlib.import_module("zhuli.core.migrations.0002_regions").load(apps, None)
+
+
+_blocker = []
+TRANSACTIONAL = {"transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_db_blocker(django_db_blocker):
+    _blocker.append(django_db_blocker)
+    yield
+    _blocker.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # After the flush, so the tests this worker runs next find the regions again.
+    result = yield
+    if _blocker and TRANSACTIONAL & set(getattr(item, "fixturenames", ())):
+        with _blocker[0].unblock():
+            regions_restore()
+    return result

@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's async-safety check would then
-# refuse the ORM calls the test makes between browser steps (the documented Playwright workaround).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from conftest import regions_restore
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -29,8 +27,17 @@ def chromium_path() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def _regions(transactional_db):
+    """An earlier transactional test in this worker may have emptied them."""
+    regions_restore()
+
+
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium per test module. While it lives, Playwright's sync API keeps an event loop in
+    this thread and Django's async-safety check would refuse the ORM calls a test makes between
+    browser steps: DJANGO_ALLOW_ASYNC_UNSAFE is the documented workaround, set only meanwhile."""
     executable = chromium_path()
     if executable is None:
         message = "Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)"
@@ -40,6 +47,8 @@ def browser():
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -47,6 +56,10 @@ def browser():
         chromium.close()
     finally:
         playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Problems(list):

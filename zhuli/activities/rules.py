@@ -13,3 +13,15 @@ register_module("followups", _("跟进记录"), _defaults, order=20)
 # Follow-ups and todos are seen through their customer: whoever sees the customer sees its history.
 register_scope(FollowUp, module="followups", via="customer")
 register_scope(Todo, module="followups", via="customer")
+
+
+
+def _register_hooks():
+    from zhuli.core.registry import owner_change_hooks
+
+    from .services import todos_follow_new_owner
+
+    owner_change_hooks.register("activities.todos", todos_follow_new_owner)
+
+
+_register_hooks()

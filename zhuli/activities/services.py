@@ -35,8 +35,12 @@ def _aware(value, field: str, errors: dict):
     if isinstance(value, datetime.datetime):
         return value if timezone.is_aware(value) else timezone.make_aware(value)
     if isinstance(value, datetime.date):
-        # A date alone means 9:00 that day in the tenant's zone: a sensible time to call.
-        return timezone.make_aware(datetime.datetime.combine(value, datetime.time(9, 0)))
+        # A date alone means 9:00 that day in the tenant's zone, a sensible time to call; for today
+        # once 9:00 has passed, the end of the day, so "call back later today" stays today's todo.
+        at = timezone.make_aware(datetime.datetime.combine(value, datetime.time(9, 0)))
+        if value == timezone.localdate() and at < timezone.now():
+            at = timezone.make_aware(datetime.datetime.combine(value, datetime.time(23, 59)))
+        return at
     errors[field] = _("时间格式应为 YYYY-MM-DD HH:MM")
     return None
 
@@ -191,3 +195,8 @@ def todo_delete(*, actor: Actor, todo_id: int) -> None:
     todo.delete()
     customer_refresh_followup_dates(customer_id)
     audit_record(actor=actor, action="todo.delete", target=None, changes={"customer_id": customer_id})
+
+
+def todos_follow_new_owner(*, customer, from_owner_id, to_owner) -> None:
+    """Open todos of the old owner go to the new one, so the workbench shows them to whoever follows up."""
+    Todo.objects.filter(customer=customer, done_at__isnull=True, owner_id=from_owner_id).update(owner=to_owner)

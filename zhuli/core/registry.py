@@ -73,3 +73,7 @@ owned_records = Registry("records owned by users")
 
 # Called with (tenant=..., actor=...) when a tenant is created, so each module installs its defaults.
 tenant_setup = Registry("new-tenant setup steps")
+
+# Called as hook(customer=, from_owner_id=, to_owner=) after a customer changes owner, so modules above
+# customers (the follow-ups' open todos, later opportunities) follow the new owner without a signal.
+owner_change_hooks = Registry("after a customer's owner changes")

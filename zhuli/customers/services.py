@@ -18,6 +18,7 @@ from zhuli.audit.services import audit_record
 from zhuli.core import text
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput
 from zhuli.core.models import Region
+from zhuli.core.registry import owner_change_hooks
 from zhuli.preferences.models import DictionaryItem
 
 from .duplicates import DuplicateReport, duplicates_find
@@ -202,7 +203,10 @@ def customer_create(*, actor: Actor, data: dict, allow_duplicate: bool = False, 
         owner = _resolve_owner(actor, data["owner_id"])
     if owner is not None and owner.pk != actor.user_id and not actor.can("customers", "transfer"):
         raise Forbidden(_("您只能创建自己负责的客户"))
-    if owner is None and not data.get("to_pool"):
+    if owner is None and data.get("to_pool"):
+        # Straight into the pool (公海) is a hand-over, allowed to those who may transfer.
+        require(actor, "customers.transfer")
+    elif owner is None:
         owner = actor.user
     warnings = _check_duplicates(actor, cleaned, instance=None, allow_duplicate=allow_duplicate) \
         if check_duplicates else []
@@ -268,8 +272,11 @@ def _transfer(actor: Actor, customers: list[Customer], to_user: User, reason: st
                                    reason=reason, changed_by_id=actor.user_id)
         audit_record(actor=actor, action="customer.transfer", target=customer,
                      changes={"owner": [customer.owner_id, to_user.pk], "reason": reason})
+        from_owner_id = customer.owner_id
         customer.owner, customer.department_id = to_user, to_user.department_id
         customer.save(update_fields=["owner", "department", "updated_at"])
+        for hook in owner_change_hooks.values():
+            hook(customer=customer, from_owner_id=from_owner_id, to_owner=to_user)
         moved += 1
     return moved
 

@@ -117,7 +117,32 @@ def import_errors_file(request, job_id: int):
     return download(filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", content)
 
 
-@router.get("/exports/customers", response=responses(200, None, 403, 422))
+def _query(name: str, description: str, **schema) -> dict:
+    return {"in": "query", "name": name, "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+EXPORT_DOC = {
+    "parameters": [
+        _query("format", "xlsx（默认）或 csv（UTF-8，带 BOM）", type="string", enum=["xlsx", "csv"]),
+        _query("q", "名称、简称、拼音、编号、电话或联系人"),
+        _query("owner", "负责人 id、me（我的）或 none（公海）"),
+        _query("department", "负责人所在部门（含下级部门）", type="integer"),
+        _query("kind", "enterprise 或 individual", type="string", enum=["enterprise", "individual"]),
+        *(_query(name, label, type="integer") for name, label in (
+            ("status", "客户状态"), ("level", "客户等级"), ("source", "客户来源"), ("industry", "行业"))),
+        *(_query(name, f"{label}（行政区划代码）") for name, label in (
+            ("province", "省份"), ("city", "城市"), ("district", "区县"))),
+        _query("next_from", "下次跟进日期起（含）", type="string", format="date"),
+        _query("next_to", "下次跟进日期止（含）", type="string", format="date"),
+        _query("no_followup_days", "超过 N 天未跟进", type="integer"),
+        _query("tag", "标签"),
+        _query("sort", "与客户列表相同，如 -created_at"),
+    ],
+}
+
+
+@router.get("/exports/customers", response=responses(200, None, 403, 422), openapi_extra=EXPORT_DOC)
 def export_customers(request):
     """The caller's customers as `format=xlsx|csv` (default xlsx), with the filters of `GET /customers`."""
     filename, content_type, body = export_build(actor=actor_of(request), resource="customers",

@@ -10,12 +10,16 @@ from .models import OnDuplicate
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("选择文件"),
-        help_text=_("支持 .xlsx、.xls、.csv，最大 %(mb)s MB；第一行是表头")
-        % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv,.ods"}),
     )
     on_duplicate = forms.ChoiceField(label=_("遇到重复客户（名称或统一社会信用代码相同）"),
                                      choices=OnDuplicate.choices, initial=OnDuplicate.SKIP, widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Here, not on the class: `lazy % {...}` there would freeze the help text in the start-up language.
+        self.fields["file"].help_text = _("支持 .xlsx、.xls、.csv，最大 %(mb)s MB；第一行是表头") % {
+            "mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
 
 
 class MappingForm(forms.Form):

@@ -12,20 +12,31 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhuli.access.actor import Actor
+from zhuli.access.scoping import require
 from zhuli.activities.selectors import todo_list
 from zhuli.activities.services import todo_create
+from zhuli.audit.services import audit_record
 from zhuli.core import text
-from zhuli.core.errors import AppError, InvalidInput
+from zhuli.core.errors import AppError, Forbidden, InvalidInput
 from zhuli.core.regions_names import short_region_name
-from zhuli.customers.models import CustomerKind, Gender
+from zhuli.customers.models import Customer, CustomerKind, Gender
 from zhuli.customers.selectors import contact_list
-from zhuli.customers.services import ENTERPRISE_ONLY, _clean, contact_create, customer_create, customer_update
+from zhuli.customers.services import (
+    ENTERPRISE_ONLY,
+    _clean,
+    contact_create,
+    customer_create,
+    customer_search_keys,
+    customer_update,
+)
 from zhuli.preferences.models import DictionaryKind
 from zhuli.preferences.services import dictionary_item_ensure
+from zhuli.tenancy.context import require_tenant
 
 from . import selectors
 from .readers import normalize_header, parse_date
@@ -187,6 +198,7 @@ class CustomerImportContext:
     by_key: dict[str, dict]
     by_code: dict[str, dict]
     dictionary_cache: dict = field(default_factory=dict)
+    batch: bool = False  # plain new customers may be inserted in batches (see prepare)
 
 
 class CustomerResource:
@@ -196,6 +208,7 @@ class CustomerResource:
     fields = CUSTOMER_FIELDS
     field_map = {f.name: f for f in CUSTOMER_FIELDS}
     service_error_fields = SERVICE_ERROR_FIELDS
+    batch_inserts = True
 
     # ---- mapping -----------------------------------------------------------------------------
 
@@ -241,8 +254,10 @@ class CustomerResource:
                 codes.add(_credit_code(_text(cells[code_col])))
         by_key, by_code = selectors.customer_duplicate_keys(name_keys=keys, credit_codes=codes)
         needs_regions = any(n in ("province", "city", "district") for n in mapping.values())
+        require(actor, self.permission)
         return CustomerImportContext(
             actor=actor, owner=owner, mapping=mapping, writes=writes,
+            batch=writes and self.batch_inserts and connection.features.can_return_rows_from_bulk_insert,
             regions=RegionIndex(selectors.region_rows() if needs_regions else []),
             users=selectors.active_users(actor=actor) if "owner" in mapping.values() else [],
             by_key=by_key, by_code=by_code,
@@ -310,11 +325,46 @@ class CustomerResource:
         """The existing customer (or an earlier row of this file) with the same name key or credit code."""
         return ctx.by_key.get(row.name_key) or (ctx.by_code.get(row.credit_code) if row.credit_code else None)
 
-    def remember(self, ctx: CustomerImportContext, row: ParsedRow, customer) -> None:
+    def remember(self, ctx: CustomerImportContext, row: ParsedRow, customer) -> dict:
+        """Later rows of the file see this one as a duplicate; the id is filled in once it is saved."""
         match = {"id": customer.pk, "name": customer.name, "owner": getattr(customer.owner, "name", "") or ""}
         ctx.by_key.setdefault(row.name_key, match)
         if row.credit_code:
             ctx.by_code.setdefault(row.credit_code, match)
+        return match
+
+    def prepare(self, ctx: CustomerImportContext, row: ParsedRow) -> Customer | None:
+        """A plain new customer (no contact, no planned follow-up), checked and keyed exactly as
+        customer_create does, but not saved yet: the pipeline inserts these in batches.
+
+        customer_create costs about 6 queries a row, half of them _clean's per-row lookups of the
+        dictionary item and region ids. Here _clean checks every other field as usual, while those
+        ids need no lookup: they come from this import's own matching (visible dictionary items of
+        the right kind, active; regions whose city lies in the province and district in the city).
+        Whatever customer_create does besides must be mirrored here; test_batch_path_equals_service
+        compares both field by field.
+        """
+        if not ctx.batch or self.needs_savepoint(row):
+            return None
+        owner = row.extra.get("owner") or ctx.owner
+        if owner is not None and owner.pk != ctx.actor.user_id and not ctx.actor.can("customers", "transfer"):
+            raise Forbidden(_("您只能创建自己负责的客户"), field="owner")
+        ids = {k: v for k, v in row.data.items() if k.endswith("_id")}
+        cleaned = _clean(ctx.actor, {k: v for k, v in row.data.items() if k not in ids}, instance=None)
+        # tenant: what TenantModel.save() would set, which a batch INSERT never calls.
+        customer = Customer(**cleaned, **ids, tenant=require_tenant(), owner=owner,
+                            department_id=getattr(owner, "department_id", None), created_by_id=ctx.actor.user_id)
+        customer_search_keys(customer, [])
+        return customer
+
+    def insert(self, ctx: CustomerImportContext, customers: list[Customer]) -> None:
+        """Saves prepared customers with one INSERT, each with customer_create's audit event."""
+        from .services import customer_rows_insert
+
+        customer_rows_insert(customers=customers)
+        for customer in customers:
+            audit_record(actor=ctx.actor, action="customer.create", target=customer,
+                         changes={"name": customer.name, "owner": getattr(customer.owner, "name", None)})
 
     def needs_savepoint(self, row: ParsedRow) -> bool:
         return bool(row.extra.get("contact") or row.extra.get("next_followup"))

@@ -27,6 +27,7 @@ from zhuli.core import text
 from zhuli.core.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.core.registry import export_resources, import_resources
 from zhuli.core.uploads import CheckedFile, check_spreadsheet, store
+from zhuli.customers.models import Customer
 from zhuli.tenancy.context import tenant_context
 
 from .models import ImportJob, ImportStatus, OnDuplicate, empty_counts
@@ -39,6 +40,7 @@ logger = logging.getLogger("zhuli.imports")
 ERRORS_KEPT = 1000  # on the job; the error file holds every failed row
 PROGRESS_EVERY = 200
 PREVIEW_ROWS = 10
+BATCH_ROWS = 500  # prepared customers saved per INSERT
 ERROR_COLUMN = "错误原因"
 
 
@@ -295,6 +297,49 @@ def _run_rows(actor: Actor, job: ImportJob, res, sheet: Sheet, mapping: dict[int
         out.failed_rows.append((number, cells, "；".join(
             f"{e['column']}：{e['message']}" if e["column"] else e["message"] for e in entries)))
 
+    def write(ctx, number, cells, row, match) -> None:
+        """One row through the services (update, forced duplicate, or a row with a contact / follow-up)."""
+        try:
+            # A savepoint per row: a row refused halfway (say by its contact) leaves nothing behind.
+            # A row that is one service call needs none beyond the service's own.
+            with transaction.atomic() if res.needs_savepoint(row) else nullcontext():
+                if match and job.on_duplicate == OnDuplicate.UPDATE:
+                    res.update(ctx, match, row)
+                    out.counts["updated"] += 1
+                else:
+                    customer = res.create(ctx, row, allow_duplicate=bool(match))
+                    remembered = res.remember(ctx, row, customer)
+                    remembered["id"] = customer.pk
+                    out.counts["created"] += 1
+        except NotFound:
+            fail(number, cells, [("name", _("客户“%(name)s”已存在（负责人：%(owner)s），不在您的数据范围内，无法更新")
+                                  % {"name": match["name"], "owner": match["owner"] or _("公海")})])
+        except AppError as exc:
+            fail(number, cells, _service_error_pairs(res, exc))
+        except DatabaseError:
+            logger.warning("import %s: row %s refused by the database", job.pk, number, exc_info=True)
+            fail(number, cells, [("", _("数据库无法保存此行，请检查内容是否过长或含有特殊字符"))])
+
+    pending: list = []  # prepared rows waiting for one batch INSERT: (number, cells, row, record, match)
+
+    def flush(ctx) -> None:
+        batch = pending[:]
+        pending.clear()
+        if not batch:
+            return
+        try:
+            with transaction.atomic():
+                res.insert(ctx, [record for _n, _c, _r, record, _m in batch])
+        except DatabaseError:
+            # One row the database refuses would sink the batch: find it by saving them one by one.
+            logger.warning("import %s: batch refused, retrying row by row", job.pk, exc_info=True)
+            for number, cells, row, _record, _match in batch:
+                write(ctx, number, cells, row, None)
+            return
+        for _n, _c, _r, record, match in batch:
+            match["id"] = record.pk
+        out.counts["created"] += len(batch)
+
     try:
         with transaction.atomic():
             ctx = res.begin(actor=actor, owner=owner, mapping=mapping, sheet=sheet, writes=True)
@@ -311,24 +356,20 @@ def _run_rows(actor: Actor, job: ImportJob, res, sheet: Sheet, mapping: dict[int
                 if match and job.on_duplicate == OnDuplicate.SKIP:
                     out.counts["skipped"] += 1
                     continue
-                try:
-                    # A savepoint per row: a row refused halfway (say by its contact) leaves nothing behind.
-                    # A row that is one service call needs none beyond the service's own.
-                    with transaction.atomic() if res.needs_savepoint(row) else nullcontext():
-                        if match and job.on_duplicate == OnDuplicate.UPDATE:
-                            res.update(ctx, match, row)
-                            out.counts["updated"] += 1
-                        else:
-                            res.remember(ctx, row, res.create(ctx, row, allow_duplicate=bool(match)))
-                            out.counts["created"] += 1
-                except NotFound:
-                    fail(number, cells, [("name", _("客户“%(name)s”已存在（负责人：%(owner)s），不在您的数据范围内，无法更新")
-                                          % {"name": match["name"], "owner": match["owner"] or _("公海")})])
-                except AppError as exc:
-                    fail(number, cells, _service_error_pairs(res, exc))
-                except DatabaseError:
-                    logger.warning("import %s: row %s refused by the database", job.pk, number, exc_info=True)
-                    fail(number, cells, [("", _("数据库无法保存此行，请检查内容是否过长或含有特殊字符"))])
+                if not match:
+                    try:
+                        record = res.prepare(ctx, row)
+                    except AppError as exc:
+                        fail(number, cells, _service_error_pairs(res, exc))
+                        continue
+                    if record is not None:
+                        pending.append((number, cells, row, record, res.remember(ctx, row, record)))
+                        if len(pending) >= BATCH_ROWS:
+                            flush(ctx)
+                        continue
+                flush(ctx)  # saved in file order, and an earlier row this one matches has its id
+                write(ctx, number, cells, row, match)
+            flush(ctx)
             if job.dry_run:
                 transaction.set_rollback(True)
     finally:
@@ -366,6 +407,12 @@ class _ProgressWriter:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+def customer_rows_insert(*, customers: list) -> None:
+    """The batch INSERT behind CustomerResource.prepare/insert: rows already checked by the customer service's
+    _clean and keyed by its customer_search_keys."""
+    Customer.objects.bulk_create(customers)
 
 
 def _service_error_pairs(res, exc: AppError) -> list[tuple[str, str]]:

@@ -77,8 +77,9 @@ def dictionary_item_ensure(*, actor: Actor, kind: str, value: str) -> Dictionary
         if name_part and item.name.casefold() == name_part.casefold():
             return item
     last = max((i.order for i in items), default=0)
+    # "Z 新兴产业" becomes the item 新兴产业 with code Z, so the next "Z" or "新兴产业" matches it.
     item, _created = DictionaryItem.objects.get_or_create(
-        kind=kind, name=value[:60], defaults={"order": last + 1, "code": code_part[:20]}
+        kind=kind, name=(name_part if code_part else value)[:60], defaults={"order": last + 1, "code": code_part[:20]}
     )
     return item
 

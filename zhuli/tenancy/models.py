@@ -88,7 +88,7 @@ class TenantModel(models.Model):
 
     objects = TenantManager()
     # The one unscoped door; only code under zhuli/tenancy may use it (tests/test_architecture.py).
-    all_tenants = models.Manager()
+    all_tenants = models.Manager()  # noqa: DJ012 (a manager, which ruff takes for a field)
 
     class Meta:
         abstract = True

@@ -24,6 +24,7 @@ from zhuli.accounts.services import (
     user_transfer_records,
     user_update,
 )
+from zhuli.activities.services import followup_create
 from zhuli.audit.models import AuditEvent
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.customers.models import Customer, OwnerChange
@@ -180,6 +181,7 @@ def test_delete_is_refused_while_the_user_owns_customers(org):
 def test_transfer_records_moves_customers_with_owner_change_rows(org, who):
     sales = org.actor("sales3")
     ids = [customer_create(actor=sales, data={"kind": "enterprise", "name": f"交接客户{i}"}).customer.pk for i in range(3)]
+    followup = followup_create(actor=sales, customer_id=ids[0], data={"content": "离职前的拜访"})
     user_deactivate(actor=org.actor("admin"), user_id=org["sales3"].pk)
     moved = user_transfer_records(actor=org.actor(who), from_user_id=org["sales3"].pk, to_user_id=org["sales1"].pk)
     assert moved == {"customers": 3}
@@ -190,6 +192,8 @@ def test_transfer_records_moves_customers_with_owner_change_rows(org, who):
         (org["sales3"].pk, org["sales1"].pk, org[who].pk, "离职交接")}
     user_delete(actor=org.actor("admin"), user_id=org["sales3"].pk)
     assert not User.objects.filter(pk=org["sales3"].pk).exists()
+    followup.refresh_from_db()
+    assert followup.owner_id is None and followup.content == "离职前的拜访"  # history stays
 
 
 def test_transfer_records_refusals(org):
@@ -280,7 +284,8 @@ def test_password_change(org):
 def test_tokens_store_only_a_hash(org):
     token, key = token_create(user=org["sales1"], name="脚本")
     assert key.startswith("zl_") and token.key_hash == ApiToken.hash(key) and key not in token.key_hash
-    token_revoke(user=org["sales2"], token_id=token.pk)  # not theirs: nothing happens
+    with pytest.raises(NotFound):  # not theirs: the same answer as a missing one
+        token_revoke(user=org["sales2"], token_id=token.pk)
     assert ApiToken.objects.filter(pk=token.pk).exists()
     token_revoke(user=org["sales1"], token_id=token.pk)
     assert not ApiToken.objects.filter(pk=token.pk).exists()

@@ -207,3 +207,29 @@ def test_a_date_alone_means_nine_in_the_morning_of_the_tenants_day(org, customer
     todo = todo_create(actor=org.actor("sales1"), customer_id=customer.pk, due_at=day)
     local = timezone.localtime(todo.due_at, org.tenant.zone)
     assert (local.date(), local.hour, local.minute) == (day, 9, 0)
+
+
+def test_today_without_a_time_after_nine_stays_on_todays_list(org, customer):
+    """Regression: "call back later today" with only today's date was refused after 09:00."""
+    import time_machine
+
+    zone = org.tenant.zone
+    with time_machine.travel(datetime.datetime(2026, 3, 11, 15, 30, tzinfo=zone), tick=False):
+        timezone.activate(zone)
+        try:
+            followup = followup_create(actor=org.actor("sales1"), customer_id=customer.pk,
+                                       data={"content": "电话沟通", "next_at": timezone.localdate()})
+        finally:
+            timezone.deactivate()
+    todo = Todo.objects.get(source=followup)
+    local = timezone.localtime(todo.due_at, zone)
+    assert (local.date(), local.hour, local.minute) == (datetime.date(2026, 3, 11), 23, 59)
+
+
+def test_open_todos_follow_the_customer_to_its_new_owner(org, customer):
+    from zhuli.customers.services import customer_transfer
+
+    todo = todo_create(actor=org.actor("sales1"), customer_id=customer.pk, due_at=NOW() + datetime.timedelta(days=1))
+    customer_transfer(actor=org.actor("manager1"), customer_ids=[customer.pk], to_user_id=org["sales2"].pk)
+    todo.refresh_from_db()
+    assert todo.owner_id == org["sales2"].pk

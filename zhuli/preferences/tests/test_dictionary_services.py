@@ -120,5 +120,6 @@ def test_ensure_adds_an_unknown_value_once(org):
     actor = org.actor("sales1")  # imports run as the importing user
     first = dictionary_item_ensure(actor=actor, kind=DictionaryKind.INDUSTRY, value="Z 新兴产业")
     again = dictionary_item_ensure(actor=actor, kind=DictionaryKind.INDUSTRY, value="Z 新兴产业")
-    assert first.pk == again.pk and (first.code, first.name) == ("Z", "Z 新兴产业")
+    assert first.pk == again.pk and (first.code, first.name) == ("Z", "新兴产业")
+    assert dictionary_item_ensure(actor=actor, kind=DictionaryKind.INDUSTRY, value="新兴产业").pk == first.pk
     assert dictionary_item_ensure(actor=actor, kind=DictionaryKind.INDUSTRY, value="  ") is None

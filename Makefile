@@ -42,6 +42,7 @@ lint: install
 
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/customers_list.py $(BENCH_ARGS)
+	$(PY) bench/readers_and_text.py
 
 clean:
 	rm -rf var/static var/test-media .pytest_cache .ruff_cache

@@ -150,3 +150,28 @@ def customer_suggest(*, actor: Actor, q: str, limit: int = 8) -> list[dict]:
     qs = search(visible(Customer, actor), q)
     return list(qs.order_by("name_key", "id").values("id", "name", "kind", "owner__name", "owner__is_active",
                                                       "phone", "mobile")[:limit])
+
+
+DICTIONARY_COLUMNS = ("level_id", "status_id", "source_id", "industry_id")
+REGION_COLUMNS = ("province_id", "city_id", "district_id")
+
+
+def customer_row_labels(*, actor: Actor, rows: list[dict]) -> dict[tuple[str, object], str]:
+    """Names of the picklist values and regions on one page of rows, in two small queries:
+    {("level_id", 7): "A 类（重点）", ("province_id", "44"): "广东省", …}."""
+    from zhuli.core.models import Region
+    from zhuli.preferences.models import DictionaryItem
+
+    item_ids = {r[c] for r in rows for c in DICTIONARY_COLUMNS if r.get(c)}
+    codes = {r[c] for r in rows for c in REGION_COLUMNS if r.get(c)}
+    items = dict(visible(DictionaryItem, actor).filter(pk__in=item_ids).values_list("id", "name")) if item_ids else {}
+    regions = dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    labels = {}
+    for r in rows:
+        for c in DICTIONARY_COLUMNS:
+            if r.get(c) in items:
+                labels[(c, r[c])] = items[r[c]]
+        for c in REGION_COLUMNS:
+            if r.get(c) in regions:
+                labels[(c, r[c])] = regions[r[c]]
+    return labels

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -41,10 +40,7 @@ def szse_head(rows: int) -> bytes:
 
 def test_shared_file_imports_every_company_with_its_fields(org):
     boss = org.actor("boss")
-    started = time.perf_counter()
     job = run(boss, SZSE.read_bytes())
-    elapsed = time.perf_counter() - started
-    print(f"\nimported {SZSE_ROWS} rows in {elapsed:.1f} s")
 
     assert job.status == ImportStatus.DONE
     assert job.counts == {"created": SZSE_ROWS, "updated": 0, "skipped": 0, "failed": 0}
@@ -71,7 +67,6 @@ def test_shared_file_imports_every_company_with_its_fields(org):
     # Every industry in the file ("C 制造业", "I 信息技术" …) matched a default item by its code.
     assert DictionaryItem.objects.filter(kind="industry").count() == 20
     assert AuditEvent.objects.filter(action="import.customers", target_id=job.pk).count() == 1
-    assert elapsed < 60
 
     again = run(boss, SZSE.read_bytes())
     assert again.counts == {"created": 0, "updated": 0, "skipped": SZSE_ROWS, "failed": 0}

@@ -59,6 +59,8 @@ def _clean(actor: Actor, data: dict, *, customer: Customer, creating: bool) -> d
         occurred = _aware(data.get("occurred_at"), "occurred_at", errors) or (timezone.now() if creating else None)
         if occurred and occurred > timezone.now() + datetime.timedelta(minutes=5):
             errors["occurred_at"] = _("跟进时间不能晚于现在；计划中的跟进请填写在“下次跟进”")
+        elif occurred and occurred.year < 2000:
+            errors["occurred_at"] = _("跟进时间不在合理范围内")
         if occurred:
             out["occurred_at"] = occurred
     if "type_id" in data:

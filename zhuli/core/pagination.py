@@ -17,10 +17,14 @@ def clamp_page_size(value) -> int:
     return max(1, min(size, MAX_PAGE_SIZE))
 
 
+# Far beyond any real list; it keeps OFFSET inside a 64-bit integer whatever a client sends.
+MAX_PAGE = 1_000_000
+
+
 def clamp_page(value) -> int:
     try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
+        return min(max(1, int(value)), MAX_PAGE)
+    except (TypeError, ValueError, OverflowError):
         return 1
 
 

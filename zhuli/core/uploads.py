@@ -111,7 +111,10 @@ def check_spreadsheet(upload, *, field: str = "file", max_bytes: int = SPREADSHE
         raise InvalidInput({field: _("无法识别的文件格式：请上传 .xlsx、.xls 或 .csv 文件")})
     else:
         lowered = content[:4096].lstrip(b"\xef\xbb\xbf \r\n\t").lower()
-        kind = "html-xls" if lowered.startswith(b"<") and b"<table" in content[:65536].lower() else "csv"
+        if lowered.startswith(b"<") and b"<table" not in content[:65536].lower():
+            # Markup without a table (SVG, XML, a web page) is no spreadsheet, whatever its name says.
+            raise InvalidInput({field: _("无法识别的文件格式：请上传 .xlsx、.xls 或 .csv 文件")})
+        kind = "html-xls" if lowered.startswith(b"<") else "csv"
     return CheckedFile(content, kind, name)
 
 

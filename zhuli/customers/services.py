@@ -39,6 +39,9 @@ REGION_FIELDS = ("province", "city", "district")
 ENTERPRISE_ONLY = ("short_name", "industry", "website", "credit_code", "legal_representative", "staff_size",
                    "introduction")
 INDIVIDUAL_ONLY = ("gender", "mobile", "email", "wechat", "birthday")
+# Real lists hold odd websites ("www.a.com.cn; www.b.cn"): only other URL schemes (javascript:, data:)
+# are refused, so a stored website can never become a script link.
+FOREIGN_SCHEME_RE = re.compile(r"^\s*(?!https?://)[a-z][a-z0-9+.-]*:(?!\d)", re.IGNORECASE)
 PHONE_RE = re.compile(r"^[0-9+()（）\-\s转#,，/]{3,60}$")
 
 
@@ -83,13 +86,16 @@ def _clean(actor: Actor, data: dict, *, instance: Customer | None) -> dict:
     for name in LONG_TEXT:
         if name in data:
             out[name] = text.clean_text(data[name])[:5000]
-    if ("name" in data or instance is None) and not out.get("name"):
+    # A name of only invisible characters (zero-width spaces, BOMs) is as empty as no name.
+    if ("name" in data or instance is None) and not text.name_key(out.get("name", "")):
         errors["name"] = _("客户名称不能为空")
     if out.get("credit_code") and not text.validate_uscc(out["credit_code"]):
         errors["credit_code"] = _("统一社会信用代码无效（应为 18 位，且校验位正确）")
     for name in ("phone", "mobile"):
         if out.get(name) and not PHONE_RE.match(out[name]):
             errors[name] = _("电话号码只能包含数字和 + - ( ) 空格")
+    if out.get("website") and FOREIGN_SCHEME_RE.match(out["website"]):
+        errors["website"] = _("网址应为 www.example.com 或 https://… 形式")
     if out.get("email"):
         try:
             validate_email(out["email"])
@@ -347,6 +353,8 @@ def _clean_contact(data: dict, *, creating: bool) -> dict:
     if "birthday" in data:
         if data["birthday"] and not isinstance(data["birthday"], datetime.date):
             errors["birthday"] = _("日期格式应为 YYYY-MM-DD")
+        elif data["birthday"] and not (datetime.date(1900, 1, 1) <= data["birthday"] <= timezone.localdate()):
+            errors["birthday"] = _("生日不在合理范围内")
         out["birthday"] = data["birthday"] or None
     if "remarks" in data:
         out["remarks"] = text.clean_text(data["remarks"])[:5000]

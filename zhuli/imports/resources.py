@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -51,7 +52,10 @@ class ImportField:
     required: bool = False
 
     def header_keys(self) -> set[str]:
-        return {normalize_header(s) for s in (str(self.label), self.name, *self.synonyms)}
+        # The Chinese label too, whatever the user's UI language: files arrive in Chinese from colleagues.
+        with translation.override("zh-hans"):
+            chinese = str(self.label)
+        return {normalize_header(s) for s in (str(self.label), chinese, self.name, *self.synonyms)}
 
 
 @dataclass

@@ -117,8 +117,11 @@ def permissions_reset(request):
 
 
 def _kind_param(request) -> str:
+    """The dictionary a page or form is about; an unknown one is refused, never mistaken for 来源."""
     kind = request.POST.get("kind") or request.GET.get("kind") or DictionaryKind.SOURCE
-    return kind if kind in DictionaryKind.values else DictionaryKind.SOURCE
+    if kind not in DictionaryKind.values:
+        raise NotFound(_("没有这个数据字典"))
+    return kind
 
 
 def _dictionary_url(kind: str) -> str:

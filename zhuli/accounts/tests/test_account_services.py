@@ -289,3 +289,20 @@ def test_tokens_store_only_a_hash(org):
     assert ApiToken.objects.filter(pk=token.pk).exists()
     token_revoke(user=org["sales1"], token_id=token.pk)
     assert not ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_failures_from_one_address_do_not_lock_the_user_out_elsewhere(org):
+    """Anyone can type the boss's login wrongly five times; the boss, elsewhere, still gets in."""
+    from django.core.cache import cache
+
+    from conftest import PASSWORD
+    from zhuli.accounts.authentication import LoginRefused, LoginThrottled, login_check
+
+    cache.clear()
+    login = org["boss"].email
+    for _attempt in range(5):
+        with pytest.raises(LoginRefused):
+            login_check(login=login, password="wrong", ip="10.0.0.9")
+    with pytest.raises(LoginThrottled):
+        login_check(login=login, password=PASSWORD, ip="10.0.0.9")
+    assert login_check(login=login, password=PASSWORD, ip="10.0.0.1").pk == org["boss"].pk

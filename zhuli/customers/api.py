@@ -45,6 +45,8 @@ from .selectors import (
     owner_changes,
 )
 from .services import (
+    ENTERPRISE_ONLY,
+    INDIVIDUAL_ONLY,
     contact_create,
     contact_delete,
     contact_update,
@@ -309,8 +311,19 @@ def customer_new(request, payload: CustomerIn):
     """Only `kind` and `name` are needed; the owner defaults to the creator. An exact duplicate answers
     409 (resend with `allow_duplicate` if your role may); similar customers come back as `warnings`."""
     data, allow = _data(payload)
+    _refuse_other_kind(payload.kind, data)
     result = _payload_owner(lambda: customer_create(actor=actor_of(request), data=data, allow_duplicate=allow))
     return Status(201, _saved(request, result))
+
+
+def _refuse_other_kind(kind: str, data: dict) -> None:
+    """The forms hide the other kind's fields; an API client sending them would lose them silently."""
+    other = INDIVIDUAL_ONLY if kind == "enterprise" else ENTERPRISE_ONLY
+    message = _("企业客户没有此字段（手机、邮箱等请填写在联系人上）") if kind == "enterprise" \
+        else _("个人客户没有此字段")
+    errors = {k: message for k, v in data.items() if k.removesuffix("_id") in other and v not in (None, "", [])}
+    if errors:
+        raise InvalidInput(errors)
 
 
 class DuplicateQuery(BaseModel):
@@ -344,8 +357,9 @@ def customer_detail(request, customer_id: int):
 def customer_edit(request, customer_id: int, payload: CustomerPatch):
     """Changes the fields given; the kind cannot change and the owner changes through `transfer`."""
     actor = actor_of(request)
-    get_visible_or_404(Customer, actor, customer_id)
+    customer = get_visible_or_404(Customer, actor, customer_id)
     data, allow = _data(payload)
+    _refuse_other_kind(customer.kind, data)
     result = customer_update(actor=actor, customer_id=customer_id, data=data, allow_duplicate=allow)
     return _saved(request, result)
 

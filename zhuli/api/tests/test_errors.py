@@ -40,7 +40,7 @@ def test_schema_errors_name_each_field_in_chinese(sales):
 
 
 def test_service_errors_keep_their_status_and_fields(sales):
-    response = sales.post("/customers", {"kind": "enterprise", "name": "   ", "email": "x"})
+    response = sales.post("/customers", {"kind": "individual", "name": "   ", "email": "x"})
     assert response.status_code == 422
     body = response.json()
     assert body["errors"]["name"] == ["客户名称不能为空"]

@@ -89,3 +89,13 @@ def _upload(name, content):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_the_api_refuses_the_other_kinds_fields_instead_of_dropping_them(org, api):
+    response = api.post("/customers", {"kind": "enterprise", "name": "手机测试有限公司", "mobile": "13812345678"})
+    assert response.status_code == 422 and "mobile" in response.json()["errors"]
+    person = api.post("/customers", {"kind": "individual", "name": "王德生", "mobile": "13812345678"})
+    assert person.status_code == 201 and person.json()["mobile"] == "13812345678"
+    patched = api.patch(f"/customers/{person.json()['id']}", {"website": "www.wang.example"})
+    assert patched.status_code == 422 and "website" in patched.json()["errors"]
+    assert not Customer.objects.filter(name="手机测试有限公司").exists()

@@ -96,7 +96,7 @@ def _int(value) -> int:
         return 0
 
 
-def _may_change(actor: Actor, owner_id: int | None) -> bool:
+def may_change(actor: Actor, owner_id: int | None) -> bool:
     """One's own records; managers and bosses may correct their people's (within scope)."""
     return actor.system or owner_id == actor.user_id or actor.role in MANAGING_ROLES
 
@@ -126,7 +126,7 @@ def followup_update(*, actor: Actor, followup_id: int, data: dict) -> FollowUp:
     """Edits one's own follow-up; the customer's last/next dates follow."""
     require(actor, "followups.edit")
     followup = get_visible_or_404(FollowUp, actor, followup_id)
-    if not _may_change(actor, followup.owner_id):
+    if not may_change(actor, followup.owner_id):
         raise Forbidden(_("只能修改自己的跟进记录"))
     cleaned = _clean(actor, {k: v for k, v in data.items() if k not in ("next_at", "next_action")},
                      customer=followup.customer, creating=False)
@@ -143,7 +143,7 @@ def followup_delete(*, actor: Actor, followup_id: int) -> None:
     """Deletes one's own follow-up with the todo it planned, if still open."""
     require(actor, "followups.delete")
     followup = get_visible_or_404(FollowUp, actor, followup_id)
-    if not _may_change(actor, followup.owner_id):
+    if not may_change(actor, followup.owner_id):
         raise Forbidden(_("只能删除自己的跟进记录"))
     customer_id = followup.customer_id
     Todo.objects.filter(source=followup, done_at__isnull=True).delete()
@@ -177,7 +177,7 @@ def todo_create(*, actor: Actor, customer_id: int, due_at, content: str = "") ->
 def todo_complete(*, actor: Actor, todo_id: int) -> Todo:
     require(actor, "followups.edit")
     todo = get_visible_or_404(Todo, actor, todo_id)
-    if not _may_change(actor, todo.owner_id):
+    if not may_change(actor, todo.owner_id):
         raise Forbidden(_("只能完成自己的待办"))
     if todo.done_at is None:
         todo.done_at = timezone.now()
@@ -191,7 +191,7 @@ def todo_complete(*, actor: Actor, todo_id: int) -> Todo:
 def todo_delete(*, actor: Actor, todo_id: int) -> None:
     require(actor, "followups.delete")
     todo = get_visible_or_404(Todo, actor, todo_id)
-    if not _may_change(actor, todo.owner_id):
+    if not may_change(actor, todo.owner_id):
         raise Forbidden(_("只能删除自己的待办"))
     customer_id = todo.customer_id
     todo.delete()

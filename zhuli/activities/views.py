@@ -26,7 +26,7 @@ from zhuli.web.errors import form_errors_from
 from .forms import ERROR_FIELDS, FollowUpEditForm, FollowUpFilterForm, FollowUpForm
 from .models import FollowUp, Todo
 from .selectors import followup_list, todo_list
-from .services import followup_create, followup_delete, followup_update, todo_complete
+from .services import followup_create, followup_delete, followup_update, may_change, todo_complete
 
 TIMELINE_SIZE = 10
 TIMELINE_MAX = 200
@@ -37,11 +37,6 @@ TYPE_ICONS = {"phone": "telephone", "visit": "geo-alt", "wechat": "wechat", "ema
 
 def type_icon(item) -> str:
     return TYPE_ICONS.get(getattr(item, "code", "") or "", "chat-left-text")
-
-
-def may_change(actor, owner_id) -> bool:
-    """Mirrors activities.services._may_change, to show edit/delete only where they will work."""
-    return actor.system or owner_id == actor.user_id or actor.role in MANAGING_ROLES
 
 
 def _day_bounds(day: datetime.date):

@@ -176,6 +176,11 @@ def customer_search_keys(customer: Customer, contacts: list[Contact] | None = No
     customer.search_bigrams = text.bigrams(customer.search_text)
 
 
+def may_override_duplicates(actor: Actor) -> bool:
+    """Saving despite an exact duplicate is for roles that may also delete customers (managers up)."""
+    return actor.system or actor.can("customers", "delete")
+
+
 def _check_duplicates(actor, cleaned, *, instance, allow_duplicate: bool) -> list[dict]:
     name = cleaned.get("name", instance.name if instance else "")
     report = duplicates_find(
@@ -187,7 +192,7 @@ def _check_duplicates(actor, cleaned, *, instance, allow_duplicate: bool) -> lis
     if report.blocking:
         if not allow_duplicate:
             raise DuplicateCustomer(report)
-        if not actor.can("customers", "delete") and not actor.system:
+        if not may_override_duplicates(actor):
             raise Forbidden(_("您的角色不能强制保存重复客户"))
     return report.warnings
 

@@ -42,6 +42,7 @@ from .services import (
     customer_record_view,
     customer_transfer,
     customer_update,
+    may_override_duplicates,
 )
 
 COUNT_CAP = 10000  # an exact COUNT(*) over a big tenant is slow (DESIGN §7): show "10000+"
@@ -224,11 +225,6 @@ def customer_transfer_view(request):
 
 # ---- create / edit ---------------------------------------------------------------------------------
 
-def _can_override_duplicates(actor) -> bool:
-    # The same rule as customers.services._check_duplicates.
-    return actor.system or actor.can("customers", "delete")
-
-
 def _warn_duplicates(request, warnings: list[dict]) -> None:
     if not warnings:
         return
@@ -245,7 +241,7 @@ def _form_page(request, form, *, customer=None, duplicate=None):
     title = (_("编辑客户") if customer else _("新建%(kind)s") % {"kind": kind_label})
     return render(request, "customers/form.html", {
         "page_title": title, "form": form, "customer": customer, "kind": form.kind, "kind_label": kind_label,
-        "duplicate": duplicate, "can_override": _can_override_duplicates(actor),
+        "duplicate": duplicate, "can_override": may_override_duplicates(actor),
         "other_kind": None if customer else [k for k in CustomerKind.values if k != form.kind][0],
     })
 
@@ -266,7 +262,7 @@ def customer_create_view(request):
     form = CustomerForm(request.POST or None, actor=actor, kind=kind, owners=owners, initial=initial)
     duplicate = None
     if request.method == "POST" and form.is_valid():
-        allow = bool(form.cleaned_data.get("allow_duplicate")) and _can_override_duplicates(actor)
+        allow = bool(form.cleaned_data.get("allow_duplicate")) and may_override_duplicates(actor)
         try:
             result = customer_create(actor=actor, data=form.service_data(), allow_duplicate=allow)
         except DuplicateCustomer as exc:
@@ -289,7 +285,7 @@ def customer_edit_view(request, pk: int):
     form = CustomerForm(request.POST or None, actor=actor, kind=customer.kind, instance=customer)
     duplicate = None
     if request.method == "POST" and form.is_valid():
-        allow = bool(form.cleaned_data.get("allow_duplicate")) and _can_override_duplicates(actor)
+        allow = bool(form.cleaned_data.get("allow_duplicate")) and may_override_duplicates(actor)
         data = form.service_data()
         data.pop("kind", None)
         try:

@@ -119,6 +119,8 @@ def customer_filters(params) -> tuple[CustomerFilters, str, dict]:
                 asked[name] = value
             except ValueError:
                 errors[name] = _("日期格式应为 YYYY-MM-DD")
+    if values.get("owner") and not (values["owner"] in ("me", "none") or values["owner"].isdigit()):
+        errors["owner"] = _("负责人应为用户 id、me 或 none")
     if values.get("kind") and values["kind"] not in CustomerKind.values:
         errors["kind"] = _("客户类型只能是 enterprise 或 individual")
     if errors:

@@ -99,3 +99,12 @@ def test_the_api_refuses_the_other_kinds_fields_instead_of_dropping_them(org, ap
     patched = api.patch(f"/customers/{person.json()['id']}", {"website": "www.wang.example"})
     assert patched.status_code == 422 and "website" in patched.json()["errors"]
     assert not Customer.objects.filter(name="手机测试有限公司").exists()
+
+
+def test_export_refuses_the_filters_the_list_refuses(org):
+    client = ApiClient(org["boss"])
+    for params in ({"owner": "abc"}, {"department": "x"}, {"next_from": "2026-13-01"}, {"kind": "robot"}):
+        response = client.get("/exports/customers", format="csv", **params)
+        assert response.status_code == 422, params
+        assert set(response.json()["errors"]) == set(params)
+        assert client.get("/customers", **params).status_code == 422, params

@@ -262,19 +262,29 @@ def customer_create_view(request):
     form = CustomerForm(request.POST or None, actor=actor, kind=kind, owners=owners, initial=initial)
     duplicate = None
     if request.method == "POST" and form.is_valid():
-        allow = bool(form.cleaned_data.get("allow_duplicate")) and may_override_duplicates(actor)
-        try:
-            result = customer_create(actor=actor, data=form.service_data(), allow_duplicate=allow)
-        except DuplicateCustomer as exc:
-            duplicate = exc.report
-            form.add_error("name", exc.message)
-        except AppError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("客户已创建"))
-            _warn_duplicates(request, result.warnings)
+        result, duplicate = _save(request, form, lambda data, allow: customer_create(
+            actor=actor, data=data, allow_duplicate=allow), _("客户已创建"))
+        if result is not None:
             return redirect("customers:detail", pk=result.customer.pk)
     return _form_page(request, form, duplicate=duplicate)
+
+
+def _save(request, form, save, success: str):
+    """Runs the create or update service with the form's data: (result, None) when saved, else
+    (None, the blocking duplicate report or None) with the errors put on the form."""
+    actor = request.actor
+    allow = bool(form.cleaned_data.get("allow_duplicate")) and may_override_duplicates(actor)
+    try:
+        result = save(form.service_data(), allow)
+    except DuplicateCustomer as exc:
+        form.add_error("name", exc.message)
+        return None, exc.report
+    except AppError as exc:
+        form_errors_from(exc, form)
+        return None, None
+    messages.success(request, success)
+    _warn_duplicates(request, result.warnings)
+    return result, None
 
 
 @require_http_methods(["GET", "POST"])
@@ -285,19 +295,10 @@ def customer_edit_view(request, pk: int):
     form = CustomerForm(request.POST or None, actor=actor, kind=customer.kind, instance=customer)
     duplicate = None
     if request.method == "POST" and form.is_valid():
-        allow = bool(form.cleaned_data.get("allow_duplicate")) and may_override_duplicates(actor)
-        data = form.service_data()
-        data.pop("kind", None)
-        try:
-            result = customer_update(actor=actor, customer_id=customer.pk, data=data, allow_duplicate=allow)
-        except DuplicateCustomer as exc:
-            duplicate = exc.report
-            form.add_error("name", exc.message)
-        except AppError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("已保存"))
-            _warn_duplicates(request, result.warnings)
+        result, duplicate = _save(request, form, lambda data, allow: customer_update(
+            actor=actor, customer_id=customer.pk, data={k: v for k, v in data.items() if k != "kind"},
+            allow_duplicate=allow), _("已保存"))
+        if result is not None:
             return redirect("customers:detail", pk=customer.pk)
     return _form_page(request, form, customer=customer, duplicate=duplicate)
 

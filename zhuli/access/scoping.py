@@ -76,7 +76,8 @@ def get_visible_or_404(model, actor: Actor, pk, *, queryset: QuerySet | None = N
 
 
 def require(actor: Actor, permission: str) -> None:
-    """`module.action` or refuse with 403."""
+    """`module.action` or refuse with 403. Services call it after fetching the record, so a row
+    outside the actor's scope answers 404 first and 403 only ever means "visible, but not allowed"."""
     require_same_tenant(actor.tenant)  # services write into the active tenant: it must be the actor's
     module, _sep, action = permission.partition(".")
     if not actor.can(module, action or "view"):

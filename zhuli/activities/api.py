@@ -147,7 +147,6 @@ def followup_new(request, payload: FollowUpIn):
 @router.patch("/followups/{int:followup_id}", response=responses(200, FollowUpOut, 403, 404, 422))
 def followup_edit(request, followup_id: int, payload: FollowUpPatch):
     actor = actor_of(request)
-    get_visible_or_404(FollowUp, actor, followup_id)
     followup_update(actor=actor, followup_id=followup_id, data=payload.model_dump(exclude_unset=True))
     return _followup_detail(actor, followup_id)
 
@@ -155,7 +154,6 @@ def followup_edit(request, followup_id: int, payload: FollowUpPatch):
 @router.delete("/followups/{int:followup_id}", response=responses(204, None, 403, 404))
 def followup_remove(request, followup_id: int):
     actor = actor_of(request)
-    get_visible_or_404(FollowUp, actor, followup_id)
     followup_delete(actor=actor, followup_id=followup_id)
     return Status(204, None)
 
@@ -235,7 +233,6 @@ def todo_new(request, payload: TodoIn):
 @router.post("/todos/{int:todo_id}/complete", response=responses(200, TodoOut, 403, 404), tags=["todos"])
 def todo_done(request, todo_id: int):
     actor = actor_of(request)
-    get_visible_or_404(Todo, actor, todo_id)
     todo_complete(actor=actor, todo_id=todo_id)
     return _todo_detail(actor, todo_id)
 
@@ -243,6 +240,5 @@ def todo_done(request, todo_id: int):
 @router.delete("/todos/{int:todo_id}", response=responses(204, None, 403, 404), tags=["todos"])
 def todo_remove(request, todo_id: int):
     actor = actor_of(request)
-    get_visible_or_404(Todo, actor, todo_id)
     todo_delete(actor=actor, todo_id=todo_id)
     return Status(204, None)

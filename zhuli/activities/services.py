@@ -104,8 +104,8 @@ def may_change(actor: Actor, owner_id: int | None) -> bool:
 @transaction.atomic
 def followup_create(*, actor: Actor, customer_id: int, data: dict) -> FollowUp:
     """Logs a follow-up; a next time becomes a todo; `todo_id` marks that planned follow-up done."""
-    require(actor, "followups.create")
     customer = get_visible_or_404(Customer, actor, customer_id)
+    require(actor, "followups.create")
     cleaned = _clean(actor, data, customer=customer, creating=True)
     followup = FollowUp.objects.create(customer=customer, owner_id=actor.user_id, **cleaned["fields"])
     if data.get("todo_id"):
@@ -124,8 +124,8 @@ def followup_create(*, actor: Actor, customer_id: int, data: dict) -> FollowUp:
 @transaction.atomic
 def followup_update(*, actor: Actor, followup_id: int, data: dict) -> FollowUp:
     """Edits one's own follow-up; the customer's last/next dates follow."""
-    require(actor, "followups.edit")
     followup = get_visible_or_404(FollowUp, actor, followup_id)
+    require(actor, "followups.edit")
     if not may_change(actor, followup.owner_id):
         raise Forbidden(_("只能修改自己的跟进记录"))
     cleaned = _clean(actor, {k: v for k, v in data.items() if k not in ("next_at", "next_action")},
@@ -141,8 +141,8 @@ def followup_update(*, actor: Actor, followup_id: int, data: dict) -> FollowUp:
 @transaction.atomic
 def followup_delete(*, actor: Actor, followup_id: int) -> None:
     """Deletes one's own follow-up with the todo it planned, if still open."""
-    require(actor, "followups.delete")
     followup = get_visible_or_404(FollowUp, actor, followup_id)
+    require(actor, "followups.delete")
     if not may_change(actor, followup.owner_id):
         raise Forbidden(_("只能删除自己的跟进记录"))
     customer_id = followup.customer_id
@@ -155,8 +155,8 @@ def followup_delete(*, actor: Actor, followup_id: int) -> None:
 @transaction.atomic
 def todo_create(*, actor: Actor, customer_id: int, due_at, content: str = "") -> Todo:
     """Plans a follow-up without logging one."""
-    require(actor, "followups.create")
     customer = get_visible_or_404(Customer, actor, customer_id)
+    require(actor, "followups.create")
     errors: dict = {}
     due = _aware(due_at, "due_at", errors)
     if due is None and not errors:
@@ -175,8 +175,8 @@ def todo_create(*, actor: Actor, customer_id: int, due_at, content: str = "") ->
 
 @transaction.atomic
 def todo_complete(*, actor: Actor, todo_id: int) -> Todo:
-    require(actor, "followups.edit")
     todo = get_visible_or_404(Todo, actor, todo_id)
+    require(actor, "followups.edit")
     if not may_change(actor, todo.owner_id):
         raise Forbidden(_("只能完成自己的待办"))
     if todo.done_at is None:
@@ -189,8 +189,8 @@ def todo_complete(*, actor: Actor, todo_id: int) -> Todo:
 
 @transaction.atomic
 def todo_delete(*, actor: Actor, todo_id: int) -> None:
-    require(actor, "followups.delete")
     todo = get_visible_or_404(Todo, actor, todo_id)
+    require(actor, "followups.delete")
     if not may_change(actor, todo.owner_id):
         raise Forbidden(_("只能删除自己的待办"))
     customer_id = todo.customer_id

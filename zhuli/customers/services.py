@@ -233,8 +233,8 @@ def customer_create(*, actor: Actor, data: dict, allow_duplicate: bool = False, 
 @transaction.atomic
 def customer_update(*, actor: Actor, customer_id: int, data: dict, allow_duplicate: bool = False) -> SaveResult:
     """Edits the fields given; the kind may not change after creation."""
-    require(actor, "customers.edit")
     customer = get_visible_or_404(Customer, actor, customer_id, queryset=visible(Customer, actor).select_for_update())
+    require(actor, "customers.edit")
     if "kind" in data and data["kind"] != customer.kind:
         raise InvalidInput({"kind": _("客户类型创建后不能修改")})
     data = {k: v for k, v in data.items() if k not in ("owner_id", "kind")}
@@ -256,8 +256,8 @@ def customer_update(*, actor: Actor, customer_id: int, data: dict, allow_duplica
 @transaction.atomic
 def customer_delete(*, actor: Actor, customer_id: int) -> None:
     """Deletes a customer with its contacts and follow-ups; the audit keeps its name."""
-    require(actor, "customers.delete")
     customer = get_visible_or_404(Customer, actor, customer_id)
+    require(actor, "customers.delete")
     audit_record(actor=actor, action="customer.delete", target=customer, changes={"name": customer.name})
     customer.delete()
 
@@ -378,8 +378,8 @@ def _refresh_customer_keys(customer: Customer) -> None:
 @transaction.atomic
 def contact_create(*, actor: Actor, customer_id: int, data: dict) -> Contact:
     """A contact on a visible customer; a primary contact demotes the previous one."""
-    require(actor, "customers.edit")
     customer = get_visible_or_404(Customer, actor, customer_id)
+    require(actor, "customers.edit")
     cleaned = _clean_contact(data, creating=True)
     if cleaned.get("is_primary"):
         customer.contacts.update(is_primary=False)
@@ -391,8 +391,8 @@ def contact_create(*, actor: Actor, customer_id: int, data: dict) -> Contact:
 
 @transaction.atomic
 def contact_update(*, actor: Actor, contact_id: int, data: dict) -> Contact:
-    require(actor, "customers.edit")
     contact = get_visible_or_404(Contact, actor, contact_id)
+    require(actor, "customers.edit")
     cleaned = _clean_contact(data, creating=False)
     if cleaned.get("is_primary"):
         Contact.objects.filter(customer_id=contact.customer_id).exclude(pk=contact.pk).update(is_primary=False)
@@ -406,8 +406,8 @@ def contact_update(*, actor: Actor, contact_id: int, data: dict) -> Contact:
 
 @transaction.atomic
 def contact_delete(*, actor: Actor, contact_id: int) -> None:
-    require(actor, "customers.edit")
     contact = get_visible_or_404(Contact, actor, contact_id)
+    require(actor, "customers.edit")
     customer = contact.customer
     audit_record(actor=actor, action="contact.delete", target=contact)
     contact.delete()

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "zhuli.audit",
     "zhuli.preferences",
     "zhuli.customers",
+    "zhuli.sales",
     "zhuli.activities",
     "zhuli.imports",
     "zhuli.workbench",

@@ -19,6 +19,8 @@ class Actor:
     department_id: int | None = None
     system: bool = False
     _owner_ids: dict = field(default_factory=dict, repr=False)
+    # Per-actor memo for other apps' scope inputs (e.g. the pools a user belongs to); an Actor lives one request.
+    memo: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_user(cls, user) -> Actor:

@@ -17,16 +17,29 @@ from .actor import Actor
 @dataclass(frozen=True)
 class ScopeRule:
     module: str
-    owner_field: str | None = None  # records owned by a user; null owner = in the pool
+    owner_field: str | None = None  # records owned by a user
     via: str | None = None  # records visible through a parent (a contact through its customer)
     custom: Callable[[QuerySet, Actor], QuerySet] | None = None
+    # Rows without an owner (customers in a pool) follow their own rule: lookups on the model saying which
+    # of them the actor sees. Without it, ownerless rows are seen only by whole-tenant scopes.
+    ownerless: Callable[[Actor], dict] | None = None
 
 
 SCOPE_RULES: dict[type[models.Model], ScopeRule] = {}
 
 
-def register_scope(model, *, module: str, owner_field=None, via=None, custom=None) -> None:
-    SCOPE_RULES[model] = ScopeRule(module, owner_field, via, custom)
+def register_scope(model, *, module: str, owner_field=None, via=None, custom=None, ownerless=None) -> None:
+    SCOPE_RULES[model] = ScopeRule(module, owner_field, via, custom, ownerless)
+
+
+def _owned_or_ownerless(rule: ScopeRule, actor: Actor, owners, prefix: str = "") -> Q:
+    field = f"{prefix}{rule.owner_field}"
+    condition = Q(**{f"{field}__in": owners})
+    if rule.ownerless is not None:
+        lookups = rule.ownerless(actor)
+        if lookups is not None:
+            condition |= Q(**{f"{field}__isnull": True}, **{f"{prefix}{k}": v for k, v in lookups.items()})
+    return condition
 
 
 def _base(model, actor: Actor) -> QuerySet:
@@ -50,7 +63,7 @@ def visible(model, actor: Actor) -> QuerySet:
         owners = actor.owner_ids(actor.grant(rule.module).scope)
         if owners is None:
             return qs
-        return qs.filter(Q(**{f"{rule.owner_field}__in": owners}) | Q(**{f"{rule.owner_field}__isnull": True}))
+        return qs.filter(_owned_or_ownerless(rule, actor, owners))
     if rule.via:
         parent = model._meta.get_field(rule.via).related_model
         parent_rule = SCOPE_RULES[parent]
@@ -60,8 +73,7 @@ def visible(model, actor: Actor) -> QuerySet:
             owners = actor.owner_ids(actor.grant(parent_rule.module).scope)
             if owners is None:
                 return qs
-            field = f"{rule.via}__{parent_rule.owner_field}"
-            return qs.filter(Q(**{f"{field}__in": owners}) | Q(**{f"{field}__isnull": True}))
+            return qs.filter(_owned_or_ownerless(parent_rule, actor, owners, prefix=f"{rule.via}__"))
         return qs.filter(**{f"{rule.via}__in": visible(parent, actor).values("pk")})
     return qs
 

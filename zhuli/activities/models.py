@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhuli.customers.models import Contact, Customer
 from zhuli.preferences.models import DictionaryItem
+from zhuli.sales.models import Opportunity
 from zhuli.tenancy.models import TenantModel
 
 
@@ -13,6 +14,9 @@ class FollowUp(TenantModel):
     customer = models.ForeignKey(Customer, db_index=False, on_delete=models.CASCADE, related_name="followups", verbose_name=_("客户"))
     contact = models.ForeignKey(Contact, null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="+",
                                 verbose_name=_("联系人"))
+    # Logged against an opportunity it shows on both the opportunity and its customer.
+    opportunity = models.ForeignKey(Opportunity, null=True, blank=True, db_index=False, on_delete=models.SET_NULL,
+                                    related_name="followups", verbose_name=_("销售机会"))
     type = models.ForeignKey(DictionaryItem, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("跟进方式"))
     occurred_at = models.DateTimeField(_("跟进时间"))
@@ -29,6 +33,8 @@ class FollowUp(TenantModel):
             models.Index(fields=["tenant", "customer", "occurred_at"], name="activities_fu_customer"),
             models.Index(fields=["tenant", "owner", "occurred_at"], name="activities_fu_owner"),
             models.Index(fields=["tenant", "occurred_at", "id"], name="activities_fu_time"),
+            models.Index(fields=["tenant", "opportunity", "occurred_at"], name="activities_fu_opportunity",
+                         condition=models.Q(opportunity__isnull=False)),
         ]
 
     def __str__(self) -> str:

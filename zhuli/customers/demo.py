@@ -12,7 +12,7 @@ from zhuli.core.registry import demo_seeders
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
 from zhuli.tenancy.unscoped import for_tenant
 
-from .models import Contact, Customer, CustomerKind, Gender
+from .models import Contact, Customer, CustomerKind, Gender, Pool
 from .services import customer_search_keys
 
 # Owners: sales1–6 carry the load, the two managers keep a few key accounts. About 10 % sit in the pool.
@@ -265,10 +265,14 @@ def seed(ctx: DemoContext) -> None:
     owners = [(ctx.users[key], w) for key, w in OWNER_WEIGHTS] + [(None, sum(w for _k, w in OWNER_WEIGHTS)
                                                                    * POOL_SHARE / (1 - POOL_SHARE))]
     owner_values, owner_weights = zip(*owners, strict=True)
+    pool = for_tenant(Pool, ctx.tenant).get(is_default=True)
     seeded: list[DemoCustomer] = []
     with manual_timestamps(Customer, Contact):
         for batch in chunks(range(ctx.size.customers), ctx.size.batch):
             built = [gen.customer(ctx.rng.choices(owner_values, weights=owner_weights, k=1)[0]) for _ in batch]
+            for c, _cs, _a in built:
+                c.pool = pool
+                c.owned_since, c.pooled_at = (c.created_at, None) if c.owner_id else (None, c.created_at)
             customers = for_tenant(Customer, ctx.tenant).bulk_create([c for c, _cs, _a in built], batch_size=1000)
             contacts = []
             for customer, (_c, cs, attention) in zip(customers, built, strict=True):

@@ -39,6 +39,84 @@ def _region_fk(label, related_name):
     )
 
 
+class Pool(TenantModel):
+    """公海: where customers without an owner live. Members (of the listed departments and their
+    sub-departments; everyone when none is listed) see and claim its customers."""
+
+    name = models.CharField(_("公海名称"), max_length=60)
+    is_default = models.BooleanField(_("默认公海"), default=False)
+    warn_days = models.PositiveSmallIntegerField(_("提前提醒天数"), default=3)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("公海")
+        verbose_name_plural = _("公海")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="customers_pool_unique_name"),
+            models.UniqueConstraint(fields=["tenant"], condition=models.Q(is_default=True),
+                                    name="customers_pool_one_default"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PoolDepartment(TenantModel):
+    pool = models.ForeignKey(Pool, db_index=False, on_delete=models.CASCADE, related_name="members",
+                             verbose_name=_("公海"))
+    department = models.ForeignKey("accounts.Department", db_index=False, on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("成员部门"))
+
+    class Meta:
+        verbose_name = _("公海成员部门")
+        verbose_name_plural = _("公海成员部门")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "pool", "department"], name="customers_pooldept_unique")
+        ]
+
+
+class PoolRule(TenantModel):
+    """An auto-return rule of a pool. A rule for a customer level replaces the pool's general rule (level
+    empty) for customers of that level; a rule with neither limit exempts that level."""
+
+    pool = models.ForeignKey(Pool, db_index=False, on_delete=models.CASCADE, related_name="rules", verbose_name=_("公海"))
+    level = models.ForeignKey(DictionaryItem, null=True, blank=True, db_index=False, on_delete=models.CASCADE,
+                              related_name="+", verbose_name=_("客户等级"))
+    no_followup_days = models.PositiveSmallIntegerField(_("未跟进天数"), null=True, blank=True)
+    no_deal_days = models.PositiveSmallIntegerField(_("未成交天数"), null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("自动回收规则")
+        verbose_name_plural = _("自动回收规则")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "pool", "level"], name="customers_poolrule_unique_level"),
+            models.UniqueConstraint(fields=["tenant", "pool"], condition=models.Q(level__isnull=True),
+                                    name="customers_poolrule_one_general"),
+        ]
+
+
+class CustomerCap(TenantModel):
+    """The most customers one person may own: per role, or per user (which wins)."""
+
+    role = models.CharField(_("角色"), max_length=20, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False,
+                             on_delete=models.CASCADE, related_name="+", verbose_name=_("用户"))
+    limit = models.PositiveIntegerField(_("客户上限"))
+
+    class Meta:
+        verbose_name = _("客户上限")
+        verbose_name_plural = _("客户上限")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "role"], condition=models.Q(user__isnull=True),
+                                    name="customers_cap_unique_role"),
+            models.UniqueConstraint(fields=["tenant", "user"], condition=models.Q(user__isnull=False),
+                                    name="customers_cap_unique_user"),
+        ]
+
+
 class Customer(TenantModel):
     """An enterprise or individual customer; the kind decides which fields the forms show."""
 
@@ -56,6 +134,12 @@ class Customer(TenantModel):
         "accounts.Department", null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("所属部门"),
     )
+    # The pool the customer lives in when it has no owner, and returns to when released.
+    pool = models.ForeignKey(Pool, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("所属公海"))
+    owned_since = models.DateTimeField(_("领取/分配时间"), null=True, blank=True)
+    pooled_at = models.DateTimeField(_("进入公海时间"), null=True, blank=True)
+    last_won_at = models.DateTimeField(_("最近成交"), null=True, blank=True)
     source = _dict_fk(_("客户来源"), "+")
     industry = _dict_fk(_("行业"), "+")
     level = _dict_fk(_("客户等级"), "+")
@@ -109,6 +193,12 @@ class Customer(TenantModel):
             models.Index(fields=["tenant", "name_core"], name="customers_name_core"),
             models.Index(fields=["tenant", "credit_code"], name="customers_credit_code"),
             models.Index(fields=["tenant", "website_host"], name="customers_website_host"),
+            models.Index(fields=["tenant", "pool", "pooled_at"], name="customers_in_pool",
+                         condition=models.Q(owner__isnull=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(owner__isnull=False) | models.Q(pool__isnull=False),
+                                   name="customers_ownerless_in_pool"),
         ]
 
     def __str__(self) -> str:

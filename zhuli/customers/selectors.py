@@ -14,7 +14,7 @@ from zhuli.accounts.models import Department, User
 from zhuli.core import text
 from zhuli.core.pagination import order_by_param
 
-from .models import Contact, Customer, OwnerChange, RecentView
+from .models import Contact, Customer, OwnerChange, Pool, RecentView
 
 # API sort names → columns; every ordering gets `id` as the tie-breaker.
 SORTS = {
@@ -44,6 +44,44 @@ class CustomerFilters:
     next_to: datetime.date | None = None
     no_followup_days: int | None = None
     tag: str = ""
+
+
+def _pool_memberships(actor: Actor) -> tuple[frozenset[int], frozenset[int]]:
+    """(pools the actor is a member of, pools the actor oversees), computed once per actor.
+
+    Members are the users of a pool's departments and their sub-departments (everyone when none is
+    listed); a manager whose department scope covers a member department oversees the pool."""
+    key = "customers.pools"
+    if key not in actor.memo:
+        from zhuli.access.roles import Scope
+
+        members: dict[int, list[str]] = {}
+        for pool_id, path in Pool.objects.values_list("id", "members__department__path"):
+            members.setdefault(pool_id, [])
+            if path is not None:
+                members[pool_id].append(path)
+        grant = actor.grant("customers")
+        scope = grant.scope if grant else Scope.OWN
+        mine = actor.department_path if actor.user_id else None
+        member, overseen = set(), set()
+        for pool_id, paths in members.items():
+            if actor.system or scope == Scope.ALL or not paths or mine and any(p and mine.startswith(p) for p in paths):
+                member.add(pool_id)
+            elif mine and scope != Scope.OWN and any(p and p.startswith(mine) for p in paths):
+                overseen.add(pool_id)
+        actor.memo[key] = (frozenset(member), frozenset(overseen))
+    return actor.memo[key]
+
+
+def pool_ids_member(actor: Actor) -> frozenset[int]:
+    """Pools whose customers the actor may claim."""
+    return _pool_memberships(actor)[0]
+
+
+def pool_ids_visible(actor: Actor) -> frozenset[int]:
+    """Pools whose customers the actor sees: their own, and those of departments they manage."""
+    member, overseen = _pool_memberships(actor)
+    return member | overseen
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

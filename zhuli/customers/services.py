@@ -22,7 +22,7 @@ from zhuli.core.registry import owner_change_hooks
 from zhuli.preferences.models import DictionaryItem
 
 from .duplicates import DuplicateReport, duplicates_find
-from .models import Contact, Customer, CustomerKind, Gender, OwnerChange, RecentView
+from .models import Contact, Customer, CustomerKind, Gender, OwnerChange, Pool, PoolRule, RecentView
 
 TEXT_LIMITS = {
     "name": 200, "short_name": 100, "english_name": 200, "external_code": 60, "number": 40, "address": 300,
@@ -221,8 +221,10 @@ def customer_create(*, actor: Actor, data: dict, allow_duplicate: bool = False, 
         owner = actor.user
     warnings = _check_duplicates(actor, cleaned, instance=None, allow_duplicate=allow_duplicate) \
         if check_duplicates else []
+    now = timezone.now()
     customer = Customer(**cleaned, owner=owner, department_id=getattr(owner, "department_id", None),
-                        created_by_id=actor.user_id)
+                        created_by_id=actor.user_id, pool=pool_default(),
+                        owned_since=now if owner else None, pooled_at=None if owner else now)
     customer_search_keys(customer, [])
     customer.save()
     audit_record(actor=actor, action="customer.create", target=customer,
@@ -285,11 +287,34 @@ def _transfer(actor: Actor, customers: list[Customer], to_user: User, reason: st
                      changes={"owner": [customer.owner_id, to_user.pk], "reason": reason})
         from_owner_id = customer.owner_id
         customer.owner, customer.department_id = to_user, to_user.department_id
-        customer.save(update_fields=["owner", "department", "updated_at"])
+        customer.owned_since, customer.pooled_at = timezone.now(), None
+        customer.save(update_fields=["owner", "department", "owned_since", "pooled_at", "updated_at"])
         for hook in owner_change_hooks.values():
             hook(customer=customer, from_owner_id=from_owner_id, to_owner=to_user)
         moved += 1
     return moved
+
+
+DEFAULT_POOL_NAME = "公海"
+DEFAULT_NO_FOLLOWUP_DAYS = 30
+DEFAULT_NO_DEAL_DAYS = 180
+
+
+def pool_default() -> Pool:
+    """The tenant's default pool; every tenant has one (made at setup), so moving to the pool never fails."""
+    pool = Pool.objects.filter(is_default=True).first()
+    if pool is None:
+        pool = pools_install_defaults()
+    return pool
+
+
+def pools_install_defaults(**_ignored) -> Pool:
+    """The default pool of a new tenant: everyone is a member, customers return after 30 days without a
+    follow-up or 180 days without a deal."""
+    pool, created = Pool.objects.get_or_create(is_default=True, defaults={"name": str(DEFAULT_POOL_NAME)})
+    if created:
+        PoolRule.objects.create(pool=pool, no_followup_days=DEFAULT_NO_FOLLOWUP_DAYS, no_deal_days=DEFAULT_NO_DEAL_DAYS)
+    return pool
 
 
 def customers_owned_count(tenant, user_id: int) -> int:

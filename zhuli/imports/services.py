@@ -412,6 +412,14 @@ class _ProgressWriter:
 def customer_rows_insert(*, customers: list) -> None:
     """The batch INSERT behind CustomerResource.prepare/insert: rows already checked by the customer service's
     _clean and keyed by its customer_search_keys."""
+    from django.utils import timezone
+
+    from zhuli.customers.services import pool_default
+
+    pool, now = pool_default(), timezone.now()
+    for customer in customers:
+        customer.pool = customer.pool or pool
+        customer.owned_since, customer.pooled_at = (now, None) if customer.owner_id else (None, now)
     Customer.objects.bulk_create(customers)
 
 

@@ -12,6 +12,8 @@ class DictionaryKind(models.TextChoices):
     CUSTOMER_TYPE = "customer_type", _("客户类型")
     STAFF_SIZE = "staff_size", _("人员规模")
     FOLLOWUP_TYPE = "followup_type", _("跟进方式")
+    LOST_REASON = "lost_reason", _("输单原因")
+    OPPORTUNITY_TYPE = "opportunity_type", _("机会类型")
 
 
 class DictionaryItem(TenantModel):
@@ -65,4 +67,9 @@ DEFAULT_DICTIONARIES: dict[str, list[tuple[str, str]]] = {
         ("phone", "电话"), ("visit", "拜访"), ("wechat", "微信"), ("email", "邮件"), ("meeting", "会议"),
         ("other", "其他"),
     ],
+    DictionaryKind.LOST_REASON: [
+        ("", "价格太高"), ("", "选择了竞争对手"), ("", "需求取消"), ("", "预算不足"), ("", "产品不满足需求"),
+        ("", "联系不上"), ("", "其他"),
+    ],
+    DictionaryKind.OPPORTUNITY_TYPE: [("", "新客户"), ("", "老客户增购"), ("", "续费"), ("", "渠道合作")],
 }

@@ -5,7 +5,7 @@ import factory
 
 from tests.factories import TenantModelFactory, same_tenant
 from zhuli.customers.models import Contact, Customer, CustomerKind
-from zhuli.customers.services import customer_search_keys
+from zhuli.customers.services import customer_search_keys, pool_default
 from zhuli.tenancy.context import tenant_context
 
 
@@ -22,6 +22,8 @@ class CustomerFactory(TenantModelFactory):
         # The derived search / 查重 keys are what the services would have written.
         with tenant_context(kwargs["tenant"]):
             customer = model_class(*args, **kwargs)
+            if customer.owner_id is None and customer.pool_id is None:
+                customer.pool = pool_default()
             customer_search_keys(customer, [])
             customer.save()
         return customer

@@ -20,6 +20,7 @@ from zhuli.customers.selectors import (
     customer_list_rows,
     customer_suggest,
     owner_changes,
+    pool_ids_visible,
     recent_customers,
 )
 from zhuli.customers.services import customer_create, customer_record_view, customer_transfer
@@ -35,6 +36,7 @@ def item(kind: str, index: int = 0) -> DictionaryItem:
 def warmed(actor):
     """An actor whose grants and scope are loaded, so a count measures the list query alone."""
     actor.owner_ids(actor.grant("customers").scope)
+    pool_ids_visible(actor)
     return actor
 
 
@@ -68,8 +70,8 @@ def test_customer_list_page_is_one_query_for_50_rows(org, fifty, django_assert_n
 
 
 def test_a_cold_actor_adds_only_its_scope_queries(org, fifty, django_assert_max_num_queries):
-    # The user's tenant (a request has it already), grants, department path, team members, the page.
-    with django_assert_max_num_queries(5):
+    # The user's tenant (a request has it already), grants, department path, team members, pools, the page.
+    with django_assert_max_num_queries(6):
         render_rows(customer_list_rows(customer_list(actor=org.actor("manager1")))[:50])
     with django_assert_max_num_queries(3):  # boss: tenant, grants and the page
         render_rows(customer_list_rows(customer_list(actor=org.actor("boss")))[:50])

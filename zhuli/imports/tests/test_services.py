@@ -324,7 +324,7 @@ def _customer_snapshot() -> dict:
     """Every stored field by customer name, with related records by name (ids differ between tenants)."""
     from django.forms.models import model_to_dict
 
-    skip = {"id", "tenant", "created_at", "updated_at"}
+    skip = {"id", "tenant", "created_at", "updated_at", "owned_since", "pooled_at"}
     out = {}
     for customer in Customer.objects.select_related(
             "owner", "department", "created_by", "source", "industry", "level", "status", "customer_type",

@@ -1,0 +1,1 @@
+"""What the sales app plugs into the registries of lower apps (menu, workbench, customer view)."""

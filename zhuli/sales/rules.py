@@ -1,0 +1,24 @@
+from django.utils.translation import gettext_lazy as _
+
+from zhuli.access.modules import register_module, sales_defaults
+from zhuli.access.roles import Role
+from zhuli.access.scoping import register_scope
+
+from .models import Opportunity, Stage, StageChange
+
+register_module("opportunities", _("销售机会"), sales_defaults(read_all_roles=(Role.FINANCE,)), order=15)
+register_scope(Opportunity, module="opportunities", owner_field="owner")
+register_scope(StageChange, module="opportunities", via="opportunity")
+# Stages are the tenant's configuration: everyone with the module reads them, admins edit them.
+register_scope(Stage, module="opportunities", custom=lambda qs, actor: qs)
+
+
+def _register_setup():
+    from zhuli.core.registry import tenant_setup
+
+    from .services import stages_install_defaults
+
+    tenant_setup.register("sales.default_stages", stages_install_defaults, order=20)
+
+
+_register_setup()

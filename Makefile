@@ -16,7 +16,7 @@ help:
 	@echo "make test   the whole suite (pytest -n $(TEST_WORKERS)), ruff, makemigrations --check; honours DATABASE_URL"
 	@echo "make dev    runserver with autoreload + the worker (local settings)"
 	@echo "make lint   ruff check"
-	@echo "make bench  customer-list benchmark on PostgreSQL with the large demo (DATABASE_URL or $(BENCH_DATABASE_URL))"
+	@echo "make bench  customer-list, board and funnel benchmarks on PostgreSQL with the large demo (DATABASE_URL or $(BENCH_DATABASE_URL))"
 
 install:
 	@scripts/venv.sh dev
@@ -42,6 +42,7 @@ lint: install
 
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/customers_list.py $(BENCH_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/pipeline.py
 	$(PY) bench/readers_and_text.py
 
 clean:

@@ -3,9 +3,11 @@ from django.urls import include, path
 urlpatterns = [
     path("api/v1/", include("zhuli.api.urls")),
     path("customers/", include("zhuli.customers.urls")),
+    path("opportunities/", include("zhuli.sales.urls")),
     path("followups/", include("zhuli.activities.urls")),
     path("imports/", include("zhuli.imports.urls")),
     path("settings/", include("zhuli.preferences.urls")),
+    path("analytics/", include("zhuli.analytics.urls")),
     path("account/", include("zhuli.accounts.urls")),
     path("", include("zhuli.workbench.urls")),
     path("", include("zhuli.web.urls")),

@@ -16,9 +16,10 @@ from django.utils import timezone
 from zhuli.access.actor import Actor
 from zhuli.accounts.services import department_create, token_create
 from zhuli.activities.services import followup_create, todo_create
-from zhuli.customers.services import contact_create, customer_create
+from zhuli.customers.services import contact_create, customer_create, pool_create
 from zhuli.imports.models import ImportJob
 from zhuli.preferences.models import DictionaryItem
+from zhuli.sales.services import opportunity_create
 from zhuli.tenancy.context import tenant_context
 
 # What each id-bearing URL kwarg names, per namespace (None: any namespace).
@@ -26,7 +27,10 @@ ID_KINDS = {
     ("customers", "pk"): "customer",
     ("customers:contact_edit", "pk"): "contact",
     ("customers:contact_delete", "pk"): "contact",
+    ("customers", "pool_id"): "pool",
     ("activities", "customer_id"): "customer",
+    ("activities", "opportunity_id"): "opportunity",
+    ("sales", "pk"): "opportunity",
     ("activities:edit", "pk"): "followup",
     ("activities:delete", "pk"): "followup",
     ("activities:todo_complete", "pk"): "todo",
@@ -44,6 +48,7 @@ ID_KINDS = {
     ("api", "user_id"): "user",
     ("api", "department_id"): "department",
     ("api", "job_id"): "import",
+    ("api", "opportunity_id"): "opportunity",
 }
 # URLs without ids: crawled as lists/pages, and searched for the other side's marker.
 NO_ID_OK = {
@@ -51,10 +56,10 @@ NO_ID_OK = {
 }
 # Kinds a salesperson must not reach on a colleague's record (users, departments and dictionaries are
 # shared inside the tenant on purpose: everyone picks owners and values from them).
-PERSONAL_KINDS = {"customer", "contact", "followup", "todo", "import", "token"}
+PERSONAL_KINDS = {"customer", "contact", "followup", "todo", "import", "token", "opportunity"}
 # Company-admin pages refuse non-admins with 403 before looking at the id: the same answer for any
 # id, so it tells nothing about other tenants' rows.
-ADMIN_ONLY_PREFIXES = ("preferences:", "accounts:user_", "accounts:department_")
+ADMIN_ONLY_PREFIXES = ("preferences:", "accounts:user_", "accounts:department_", "customers:settings_")
 
 MARKER_B = "乙方隔离标记有限公司"
 MARKER_S4 = "销售四号专属客户有限公司"
@@ -98,10 +103,18 @@ def make_records(org, owner_key: str, marker: str) -> dict[str, object]:
         customer = customer_create(actor=actor, data={"kind": "enterprise", "name": marker,
                                                       "phone": "0571-88886666"}).customer
         contact = contact_create(actor=actor, customer_id=customer.pk, data={"name": f"{marker}联系人"})
-        followup = followup_create(actor=actor, customer_id=customer.pk, data={"content": f"{marker}跟进"})
+        opportunity = opportunity_create(actor=actor, data={"customer_id": customer.pk, "title": f"{marker}机会",
+                                                            "amount": "1000"})
+        followup = followup_create(actor=actor, customer_id=customer.pk, data={"content": f"{marker}跟进",
+                                                                               "opportunity_id": opportunity.pk})
         todo = todo_create(actor=actor, customer_id=customer.pk,
                            due_at=timezone.now() + datetime.timedelta(days=1), content=f"{marker}待办")
         department = department_create(actor=admin, name=f"{marker}部门")
+        # A pool only the owner's department belongs to, holding a customer nobody else may see or claim.
+        pool = pool_create(actor=admin, data={"name": f"{org.tenant.code}-{owner_key}公海",
+                                              "department_ids": [owner.department_id]})
+        customer_create(actor=Actor.for_user(org["boss"]), data={"kind": "enterprise", "name": f"{marker}公海客户",
+                                                                 "to_pool": True}, pool=pool)
         dictionary = DictionaryItem.objects.filter(kind="source").first()
         job = ImportJob.objects.create(file="imports/none.csv", original_name=f"{marker}.csv",
                                        created_by=owner, owner=owner)
@@ -111,7 +124,8 @@ def make_records(org, owner_key: str, marker: str) -> dict[str, object]:
     return {
         "customer": customer.pk, "contact": contact.pk, "followup": followup.pk, "todo": todo.pk,
         "department": department.pk, "dictionary": dictionary.pk, "import": job.pk, "token": token.pk,
-        "user": owner.pk, "logo": "0123456789abcdef0123456789abcdef.png",
+        "user": owner.pk, "logo": "0123456789abcdef0123456789abcdef.png", "pool": pool.pk,
+        "opportunity": opportunity.pk,
     }
 
 
@@ -270,3 +284,5 @@ def test_the_crawler_reaches_real_pages_with_own_ids(world):
     assert api.get(f"/api/v1/customers/{ids['customer']}").status_code == 200
     assert api.get(f"/api/v1/followups/{ids['followup']}").status_code == 200
     assert api.get(f"/api/v1/contacts/{ids['contact']}").status_code == 200
+    assert web.get(f"/opportunities/{ids['opportunity']}/").status_code == 200
+    assert api.get(f"/api/v1/opportunities/{ids['opportunity']}").status_code == 200

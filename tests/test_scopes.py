@@ -268,3 +268,135 @@ def test_own_and_subordinates_sees_lower_ranks_not_peers(org, book):
 def test_odd_ids_are_the_same_not_found(org, pk):
     with pytest.raises(NotFound):
         get_visible_or_404(Customer, org.actor("boss"), pk)
+
+
+# ---- opportunities (销售机会) ---------------------------------------------------------------------------
+
+OPPORTUNITY_OWNERS = frozenset(OWNERS)
+# Opportunities always have an owner (no pool); service has no opportunities module, finance reads all.
+EXPECTED_OPPORTUNITIES = {
+    **{who: keys - {"pool"} for who, keys in EXPECTED.items()},
+    "service": frozenset(),
+}
+
+
+@pytest.fixture
+def deals(org, book) -> Book:
+    from zhuli.sales.services import opportunity_create
+
+    rows = Book()
+    for key in OWNERS:
+        rows[key] = opportunity_create(actor=org.actor(key), data={
+            "customer_id": book[key].pk, "title": f"{key}的机会", "amount": "1000"})
+    return rows
+
+
+def opportunities_seen(actor, deals: Book) -> dict[str, frozenset[str]]:
+    from zhuli.sales.models import StageChange
+    from zhuli.sales.selectors import (
+        OpportunityFilters,
+        customer_opportunities,
+        opportunity_list,
+        opportunity_rows,
+    )
+
+    return {
+        "opportunity_list": deals.keys_of(r["id"] for r in opportunity_rows(opportunity_list(actor=actor))),
+        "search": deals.keys_of(o.pk for o in opportunity_list(actor=actor, filters=OpportunityFilters(q="的机会"))),
+        "stage_history": deals.keys_of(visible(StageChange, actor).values_list("opportunity_id", flat=True)),
+        "customer_section": deals.keys_of(shown.pk for deal in deals.values()
+                                          for shown in customer_opportunities(actor=actor, customer_id=deal.customer_id)),
+    }
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED_OPPORTUNITIES))
+def test_each_role_sees_its_opportunities_through_every_read_door(org, deals, who):
+    from zhuli.sales.selectors import opportunity_get
+
+    actor = org.actor(who)
+    expected = EXPECTED_OPPORTUNITIES[who]
+    assert everywhere(opportunities_seen(actor, deals)) == expected
+    for key, opp in deals.items():
+        if key in expected:
+            assert opportunity_get(actor=actor, opportunity_id=opp.pk).pk == opp.pk
+        else:
+            with pytest.raises(NotFound):
+                opportunity_get(actor=actor, opportunity_id=opp.pk)
+
+
+@pytest.mark.parametrize("who", ["finance", "keeper", "service", "sales4"])
+def test_opportunity_writes_refused_without_changes(org, deals, who):
+    from zhuli.sales.models import Opportunity
+    from zhuli.sales.services import opportunity_delete, opportunity_update, opportunity_win
+
+    before = list(Opportunity.objects.order_by("id").values())
+    actor, target = org.actor(who), deals["sales1"].pk
+    for call in (lambda: opportunity_update(actor=actor, opportunity_id=target, data={"title": "改"}),
+                 lambda: opportunity_win(actor=actor, opportunity_id=target),
+                 lambda: opportunity_delete(actor=actor, opportunity_id=target)):
+        with pytest.raises(Forbidden if who == "finance" else NotFound):
+            call()
+    assert list(Opportunity.objects.order_by("id").values()) == before
+
+
+def test_other_tenant_sees_no_opportunities(org, other_org, deals):
+    from zhuli.sales.models import Opportunity
+
+    with tenant_context(other_org.tenant):
+        assert not visible(Opportunity, other_org.actor("boss")).exists()
+
+
+# ---- the pool (公海): membership decides who sees and who may claim ---------------------------------------
+
+# A pool for 销售二部 only, holding one customer: who sees it (members and those overseeing the department)…
+TEAM2_POOL_SEEN = frozenset({"sales4", "sales5", "manager2", "director", "boss", "assistant", "admin", "service",
+                             "finance"})
+# …and who may claim it: members who may own customers (the director and the assistants only oversee it).
+TEAM2_POOL_CLAIMERS = frozenset({"sales4", "sales5", "manager2", "boss"})
+
+
+@pytest.fixture
+def team2_pool(org, book):
+    from zhuli.customers.services import pool_create
+
+    pool = pool_create(actor=org.actor("admin"), data={"name": "二部公海",
+                                                         "department_ids": [org.department("销售二部").pk]})
+    customer = customer_create(actor=org.actor("boss"), data={"kind": "enterprise", "name": "二部公海客户",
+                                                              "to_pool": True}, pool=pool).customer
+    book["team2_pool"] = customer
+    return customer
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_pool_membership_decides_who_sees_a_pool_customer(org, book, team2_pool, who):
+    actor = org.actor(who)
+    pool_rows = book.keys_of(c.pk for c in customer_list(actor=actor, filters=CustomerFilters(owner="none")))
+    doors = {
+        "customer_list": book.keys_of(c.pk for c in customer_list_rows(customer_list(actor=actor))),
+        "pool_list": pool_rows,
+        "customer_suggest": book.keys_of(r["id"] for r in customer_suggest(actor=actor, q="二部公海", limit=50)),
+    }
+    sees = {door: "team2_pool" in keys for door, keys in doors.items()}
+    assert set(sees.values()) == {who in TEAM2_POOL_SEEN}, sees
+    assert ("pool" in pool_rows) == (who != "keeper")  # the default pool has everyone as members
+    if who in TEAM2_POOL_SEEN:
+        assert customer_get(actor=actor, customer_id=team2_pool.pk).pk == team2_pool.pk
+    else:
+        with pytest.raises(NotFound):
+            customer_get(actor=actor, customer_id=team2_pool.pk)
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_only_members_who_may_own_customers_claim(org, book, team2_pool, who):
+    from zhuli.customers.models import OwnerChange
+    from zhuli.customers.services import customer_claim
+
+    before = (list(Customer.objects.order_by("pk").values_list("pk", "owner_id")), OwnerChange.objects.count())
+    if who in TEAM2_POOL_CLAIMERS:
+        customer_claim(actor=org.actor(who), customer_id=team2_pool.pk)
+        team2_pool.refresh_from_db()
+        assert team2_pool.owner == org[who]
+        return
+    with pytest.raises(NotFound if who not in TEAM2_POOL_SEEN else Forbidden):
+        customer_claim(actor=org.actor(who), customer_id=team2_pool.pk)
+    assert (list(Customer.objects.order_by("pk").values_list("pk", "owner_id")), OwnerChange.objects.count()) == before

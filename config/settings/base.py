@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "zhuli.activities",
     "zhuli.imports",
     "zhuli.workbench",
+    "zhuli.analytics",
     "zhuli.api",
     "zhuli.web",
 ]

@@ -53,7 +53,8 @@ def _customer_field(call):
 
 FOLLOWUP_COLUMNS = (
     "id", "customer_id", "customer__name", "contact_id", "contact__name", "type_id", "type__name", "occurred_at",
-    "content", "owner_id", "owner__name", "owner__is_active", "created_at", "updated_at",
+    "content", "owner_id", "owner__name", "owner__is_active", "created_at", "updated_at", "opportunity_id",
+    "opportunity__title",
 )
 
 
@@ -61,6 +62,7 @@ class FollowUpOut(Out):
     id: int
     customer: Ref
     contact: Ref | None
+    opportunity: Ref | None
     type: Ref | None
     occurred_at: datetime.datetime
     content: str
@@ -78,6 +80,7 @@ def _followup(r: dict) -> dict:
     return {
         "id": r["id"], "customer": {"id": r["customer_id"], "name": r["customer__name"]},
         "contact": ref(r["contact_id"], r["contact__name"]), "type": ref(r["type_id"], r["type__name"]),
+        "opportunity": ref(r["opportunity_id"], r["opportunity__title"]),
         "occurred_at": local(r["occurred_at"]), "content": r["content"],
         "owner": owner_ref(r["owner_id"], r["owner__name"], r["owner__is_active"]),
         "created_at": local(r["created_at"]), "updated_at": local(r["updated_at"]),
@@ -86,6 +89,7 @@ def _followup(r: dict) -> dict:
 
 class FollowUpQuery(PageParams):
     customer: Id | None = None
+    opportunity: Id | None = Field(default=None, description="只看记在该销售机会上的跟进")
     owner: OwnerParam = Field(default="", description="跟进人 id 或 me")
     date_from: Day | None = Field(default=None, description="跟进日期起（含）")
     date_to: Day | None = Field(default=None, description="跟进日期止（含）")
@@ -96,7 +100,7 @@ def followup_items(request, filters: Query[FollowUpQuery]):
     """Follow-ups on the customers in the caller's scope; `sort`: occurred_at, created_at, id (default
     `-occurred_at`)."""
     qs = followup_list(
-        actor=actor_of(request), customer_id=filters.customer,
+        actor=actor_of(request), customer_id=filters.customer, opportunity_id=filters.opportunity,
         owner="" if filters.owner == "none" else filters.owner, sort=filters.sort,
         date_from=day_start(filters.date_from) if filters.date_from else None,
         date_to=day_start(filters.date_to + datetime.timedelta(days=1)) if filters.date_to else None,
@@ -120,6 +124,7 @@ class FollowUpFields(BaseModel):
     type_id: Id | None = Field(default=None, description="跟进方式（字典 followup_type）")
     occurred_at: Moment | None = Field(default=None, description="默认为现在；只给日期时按当天 9:00")
     contact_id: Id | None = None
+    opportunity_id: Id | None = Field(default=None, description="销售机会：须可见且属于同一客户")
 
 
 class FollowUpIn(FollowUpFields):

@@ -1,6 +1,8 @@
 """Demo follow-ups and todos: 18 months of history spread over the salespeople, and open todos that
 are overdue, due today (in the tenant's zone) or due this week for every salesperson, so each
-workbench is full. The customers' last/next follow-up dates follow the services' rule exactly."""
+workbench is full. The customers' last/next follow-up dates follow the services' rule exactly.
+Follow-ups made while an opportunity of the customer was open mostly belong to it (opportunity.last_followup_at
+follows), and their dates keep the pool rules the customers seeder planned (zhuli.customers.demo)."""
 from __future__ import annotations
 
 import datetime
@@ -8,10 +10,11 @@ from collections import Counter
 
 from django.db.models import Max, Min, OuterRef, Subquery
 
-from zhuli.core.demo import DemoContext, chunks, manual_timestamps
+from zhuli.core.demo import DemoContext, analyze, chunks, manual_timestamps
 from zhuli.core.registry import demo_seeders
 from zhuli.customers.models import Customer
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
+from zhuli.sales.models import Opportunity
 from zhuli.tenancy.unscoped import for_tenant
 
 from .models import FollowUp, Todo
@@ -60,6 +63,7 @@ SALES_KEYS = [f"sales{i}" for i in range(1, 7)] + ["manager1", "manager2"]
 BUCKETS = [("overdue", 18), ("today", 7), ("week", 35), ("later", 40)]
 OPEN_TODO_SHARE = 0.4
 DONE_TODO_SHARE = 0.25  # earlier follow-ups that had planned the next one
+OPPORTUNITY_SHARE = 0.6  # follow-ups made while an opportunity of the customer is open that are about it
 
 
 class _Writer:
@@ -69,6 +73,7 @@ class _Writer:
         self.types = [(types[code], w) for code, w in TYPE_WEIGHTS.items() if code in types]
         self.sales_ids = [ctx.users[k].pk for k in SALES_KEYS]
         self.horizon = ctx.now - datetime.timedelta(days=HISTORY_DAYS)
+        self.opportunities = ctx.shared.get("opportunities") or {}
 
     def content(self, type_code: str, contact: str) -> str:
         template = self.rng.choice(TEMPLATES.get(type_code) or TEMPLATES["phone"])
@@ -80,6 +85,38 @@ class _Writer:
         offset = {"overdue": -rng.randint(1, 20), "today": 0, "week": rng.randint(1, 7),
                   "later": rng.randint(8, 45)}[bucket]
         return self.ctx.work_time(today + datetime.timedelta(days=offset))
+
+    def times(self, c, n: int, start: datetime.datetime, end: datetime.datetime) -> list[datetime.datetime]:
+        """n follow-up moments between start and end, within the limits the customer's ownership sets
+        (see zhuli.customers.demo): none while it sat in a pool, none after it went there, one exactly at
+        `last_followup` for those about to return, and one after `followup_since` for the other owned ones."""
+        if c.followups_until is not None:
+            end = min(end, c.followups_until)
+        if c.last_followup is not None:
+            end = min(end, c.last_followup - datetime.timedelta(minutes=30))
+        times = sorted(self.moment(start, end) for _ in range(n)) if end > start else []
+        if c.quiet is not None:
+            times = [t for t in times if not c.quiet[0] <= t <= c.quiet[1]]
+        if c.last_followup is not None:
+            times = [*times[:-1], c.last_followup] if len(times) > 1 else [c.last_followup]
+        elif c.followup_since is not None and (not times or times[-1] < c.followup_since):
+            recent = self.moment(max(start, c.followup_since), end)
+            times = [*times[:-1], recent] if times else [recent]
+        return times
+
+    def owner_at(self, c, t: datetime.datetime) -> int:
+        """Who logged a follow-up at t: the owner, or the former owner before the current one got it."""
+        if c.former_owner_id and (c.owner_id is None or (c.owned_since and t < c.owned_since)):
+            return c.former_owner_id
+        return c.owner_id or self.rng.choice(self.sales_ids)
+
+    def opportunity_at(self, customer_id: int, t: datetime.datetime) -> int | None:
+        """Most follow-ups while an opportunity of the customer is open are about it (the latest one)."""
+        live = [o for o in self.opportunities.get(customer_id, ())
+                if o.created_at <= t and (o.closed_at is None or t <= o.closed_at)]
+        if not live or self.rng.random() > OPPORTUNITY_SHARE:
+            return None
+        return max(live, key=lambda o: o.created_at).id
 
     def moment(self, start: datetime.datetime, end: datetime.datetime) -> datetime.datetime:
         """A time between start and end, in office hours where the window allows."""
@@ -137,8 +174,7 @@ def seed(ctx: DemoContext) -> None:
                     dues = [d if d > ctx.now else w.due("week") for d in dues]
                     end = latest_allowed
                 due_of[c.id] = dues
-                n = counts.get(index, 0) if end > start else 0
-                times = sorted(w.moment(start, end) for _ in range(n))
+                times = w.times(c, counts.get(index, 0), start, end)
                 first = len(followups)
                 for t in times:
                     type_item = w.ctx.weighted(w.types) if w.types else None
@@ -150,7 +186,7 @@ def seed(ctx: DemoContext) -> None:
                     followups.append(FollowUp(
                         tenant=ctx.tenant, customer_id=c.id, contact_id=contact_id, type=type_item, occurred_at=t,
                         content=w.content(getattr(type_item, "code", "phone"), contact_name),
-                        owner_id=c.owner_id or rng.choice(w.sales_ids), created_at=t, updated_at=t,
+                        owner_id=w.owner_at(c, t), opportunity_id=w.opportunity_at(c.id, t), created_at=t, updated_at=t,
                     ))
                 plans.append((c, first, len(times)))
             for_tenant(FollowUp, ctx.tenant).bulk_create(followups, batch_size=1000)
@@ -176,7 +212,9 @@ def seed(ctx: DemoContext) -> None:
             total_todo += len(todos)
             if len(customers) >= 20 * ctx.size.batch:
                 ctx.say(f"    … {total_fu} follow-ups")
+    analyze(Customer, FollowUp, Todo, Opportunity)
     _refresh_followup_dates(ctx.tenant)
+    _refresh_opportunity_followups(ctx.tenant)
     ctx.say(f"  follow-ups: {total_fu}, todos: {total_todo} ({sum(map(len, buckets.values()))} open)")
 
 
@@ -188,6 +226,14 @@ def _refresh_followup_dates(tenant) -> None:
     nxt = for_tenant(Todo, tenant).filter(customer_id=OuterRef("pk"), done_at__isnull=True).values("customer_id") \
         .annotate(m=Min("due_at")).values("m")
     for_tenant(Customer, tenant).update(last_followup_at=Subquery(last), next_followup_at=Subquery(nxt))
+
+
+def _refresh_opportunity_followups(tenant) -> None:
+    """Each opportunity's last_followup_at: its latest linked follow-up."""
+    last = for_tenant(FollowUp, tenant).filter(opportunity_id=OuterRef("pk")).values("opportunity_id") \
+        .annotate(m=Max("occurred_at")).values("m")
+    linked = for_tenant(FollowUp, tenant).filter(opportunity__isnull=False).values("opportunity_id")
+    for_tenant(Opportunity, tenant).filter(pk__in=linked).update(last_followup_at=Subquery(last))
 
 
 demo_seeders.register("followups", seed, order=20)

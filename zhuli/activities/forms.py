@@ -26,6 +26,7 @@ class FollowUpForm(forms.Form):
     type_id = forms.ChoiceField(label=_("跟进方式"), required=False, widget=forms.RadioSelect)
     content = forms.CharField(label=_("跟进内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     contact_id = forms.ChoiceField(label=_("联系人"), required=False)
+    opportunity_id = forms.ChoiceField(label=_("销售机会"), required=False)
     occurred_at = forms.DateTimeField(label=_("跟进时间"), required=False,
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
@@ -36,8 +37,10 @@ class FollowUpForm(forms.Form):
     next_action = forms.CharField(label=_("下次要做什么"), max_length=500, required=False)
     todo_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
-    def __init__(self, *args, types=(), contacts=(), **kwargs):
+    def __init__(self, *args, types=(), contacts=(), opportunities=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # (id, title) of the customer's visible opportunities; a fixed one (the opportunity page) is one choice.
+        self.fields["opportunity_id"].choices = BLANK + [(str(pk), title) for pk, title in opportunities]
         self.fields["type_id"].choices = [(str(t.pk), t.name) for t in types]
         self.fields["contact_id"].choices = BLANK + [(str(c.pk), c.name + (f"（{c.title}）" if c.title else ""))
                                                      for c in contacts]
@@ -54,6 +57,7 @@ class FollowUpForm(forms.Form):
             "type_id": d.get("type_id") or None,
             "content": d["content"],
             "contact_id": d.get("contact_id") or None,
+            "opportunity_id": d.get("opportunity_id") or None,
             "next_at": next_at,
             "next_action": d.get("next_action") or "",
             "todo_id": d.get("todo_id"),

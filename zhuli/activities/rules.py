@@ -17,11 +17,12 @@ register_scope(Todo, module="followups", via="customer")
 
 
 def _register_hooks():
-    from zhuli.core.registry import owner_change_hooks
+    from zhuli.core.registry import customer_delete_hooks, owner_change_hooks
 
-    from .services import todos_follow_new_owner
+    from .services import followups_delete_for_customer, todos_follow_new_owner
 
     owner_change_hooks.register("activities.todos", todos_follow_new_owner)
+    customer_delete_hooks.register("activities.followups", followups_delete_for_customer)
 
 
 _register_hooks()

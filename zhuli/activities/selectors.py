@@ -11,12 +11,14 @@ FOLLOWUP_SORTS = {"id": "id", "occurred_at": "occurred_at", "created_at": "creat
 
 
 def followup_list(*, actor: Actor, customer_id: int | None = None, owner: str = "", sort: str | None = None,
-                  date_from=None, date_to=None) -> QuerySet:
+                  date_from=None, date_to=None, opportunity_id: int | None = None) -> QuerySet:
     from zhuli.core.pagination import order_by_param
 
-    qs = visible(FollowUp, actor).select_related("customer", "contact", "type", "owner")
+    qs = visible(FollowUp, actor).select_related("customer", "contact", "type", "owner", "opportunity")
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
+    if opportunity_id:
+        qs = qs.filter(opportunity_id=opportunity_id)
     if owner == "me":
         qs = qs.filter(owner_id=actor.user_id)
     elif owner:

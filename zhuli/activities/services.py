@@ -16,6 +16,7 @@ from zhuli.core.errors import Forbidden, InvalidInput
 from zhuli.customers.models import Contact, Customer
 from zhuli.customers.services import customer_set_followup_dates
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
+from zhuli.sales.services import opportunity_for_followup, opportunity_refresh_last_followup
 
 from .models import FollowUp, Todo
 
@@ -78,6 +79,15 @@ def _clean(actor: Actor, data: dict, *, customer: Customer, creating: bool) -> d
             if contact is None:
                 errors["contact_id"] = _("联系人不属于该客户")
         out["contact"] = contact
+    if "opportunity_id" in data:
+        opportunity = None
+        if data.get("opportunity_id"):
+            try:
+                opportunity = opportunity_for_followup(actor=actor, opportunity_id=data["opportunity_id"],
+                                                       customer_id=customer.pk)
+            except InvalidInput as exc:
+                errors.update({k: v[0] for k, v in exc.errors.items()})
+        out["opportunity"] = opportunity
     next_at = _aware(data.get("next_at"), "next_at", errors)
     if next_at and out.get("occurred_at") and next_at < out["occurred_at"]:
         errors["next_at"] = _("下次跟进时间应晚于本次跟进时间")
@@ -87,6 +97,13 @@ def _clean(actor: Actor, data: dict, *, customer: Customer, creating: bool) -> d
     if errors:
         raise InvalidInput(errors)
     return {"fields": out, "next_at": next_at, "next_action": next_action}
+
+
+def opportunity_refresh_followup_date(opportunity_id: int | None) -> None:
+    """An opportunity's last follow-up = the latest follow-up logged against it."""
+    if opportunity_id:
+        last = FollowUp.objects.filter(opportunity_id=opportunity_id).aggregate(m=Max("occurred_at"))["m"]
+        opportunity_refresh_last_followup(opportunity_id=opportunity_id, last_at=last)
 
 
 def _int(value) -> int:
@@ -117,6 +134,7 @@ def followup_create(*, actor: Actor, customer_id: int, data: dict) -> FollowUp:
         Todo.objects.create(customer=customer, due_at=cleaned["next_at"], content=cleaned["next_action"],
                             owner_id=customer.owner_id or actor.user_id, source=followup)
     customer_refresh_followup_dates(customer.pk)
+    opportunity_refresh_followup_date(followup.opportunity_id)
     audit_record(actor=actor, action="followup.create", target=followup, changes={"customer": customer.name})
     return followup
 
@@ -130,10 +148,13 @@ def followup_update(*, actor: Actor, followup_id: int, data: dict) -> FollowUp:
         raise Forbidden(_("只能修改自己的跟进记录"))
     cleaned = _clean(actor, {k: v for k, v in data.items() if k not in ("next_at", "next_action")},
                      customer=followup.customer, creating=False)
+    previous_opportunity_id = followup.opportunity_id
     for k, v in cleaned["fields"].items():
         setattr(followup, k, v)
     followup.save()
     customer_refresh_followup_dates(followup.customer_id)
+    for opportunity_id in {previous_opportunity_id, followup.opportunity_id}:
+        opportunity_refresh_followup_date(opportunity_id)
     audit_record(actor=actor, action="followup.update", target=followup, changes={"fields": list(cleaned["fields"])})
     return followup
 
@@ -145,11 +166,12 @@ def followup_delete(*, actor: Actor, followup_id: int) -> None:
     require(actor, "followups.delete")
     if not may_change(actor, followup.owner_id):
         raise Forbidden(_("只能删除自己的跟进记录"))
-    customer_id = followup.customer_id
+    customer_id, opportunity_id = followup.customer_id, followup.opportunity_id
     Todo.objects.filter(source=followup, done_at__isnull=True).delete()
     audit_record(actor=actor, action="followup.delete", target=followup)
     followup.delete()
     customer_refresh_followup_dates(customer_id)
+    opportunity_refresh_followup_date(opportunity_id)
 
 
 @transaction.atomic
@@ -202,3 +224,12 @@ def todo_delete(*, actor: Actor, todo_id: int) -> None:
 def todos_follow_new_owner(*, customer, from_owner_id, to_owner) -> None:
     """Open todos of the old owner go to the new one, so the workbench shows them to whoever follows up."""
     Todo.objects.filter(customer=customer, done_at__isnull=True, owner_id=from_owner_id).update(owner=to_owner)
+
+
+def followups_delete_for_customer(*, customer) -> None:
+    """customer_delete_hooks: the customer's todos and follow-ups, one tenant-filtered DELETE each (a todo's
+    source / done-by follow-up is one of the same customer's, so nothing else points at them)."""
+    from zhuli.core.deletion import delete_rows
+
+    delete_rows(Todo.objects.filter(customer=customer))
+    delete_rows(FollowUp.objects.filter(customer=customer))

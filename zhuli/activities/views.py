@@ -18,9 +18,12 @@ from zhuli.access.scoping import get_visible_or_404, require, visible
 from zhuli.accounts.models import User
 from zhuli.core.errors import AppError, Forbidden
 from zhuli.core.pagination import paginate
+from zhuli.core.registry import feature_on
 from zhuli.customers.selectors import contact_list, customer_get
 from zhuli.preferences.models import DictionaryKind
 from zhuli.preferences.selectors import dictionary_choices
+from zhuli.sales.selectors import opportunity_choices, opportunity_get
+from zhuli.tenancy.models import OPPORTUNITY_TRACKING
 from zhuli.web.errors import form_errors_from
 
 from .forms import ERROR_FIELDS, FollowUpEditForm, FollowUpFilterForm, FollowUpForm
@@ -37,6 +40,13 @@ TYPE_ICONS = {"phone": "telephone", "visit": "geo-alt", "wechat": "wechat", "ema
 
 def type_icon(item) -> str:
     return TYPE_ICONS.get(getattr(item, "code", "") or "", "chat-left-text")
+
+
+def _opportunities(actor, customer_id: int) -> list[tuple[int, str]]:
+    # Customer-style companies (Settings → 功能设置) see no opportunity picker.
+    if not (actor.can("opportunities", "view") and feature_on(actor.tenant, OPPORTUNITY_TRACKING)):
+        return []
+    return opportunity_choices(actor=actor, customer_id=customer_id)
 
 
 def _day_bounds(day: datetime.date):
@@ -71,8 +81,10 @@ def followups_section(request, customer, *, form=None, edit_form=None, editing: 
     rows = list(followup_list(actor=actor, customer_id=customer.pk)[: limit + 1])
     has_more, rows = len(rows) > limit, rows[:limit]
     can_edit, can_delete = actor.can("followups", "edit"), actor.can("followups", "delete")
+    sees_opportunities = actor.can("opportunities", "view")
     for f in rows:
         f.icon = type_icon(f.type)
+        f.show_opportunity = sees_opportunities and f.opportunity_id is not None
         mine = may_change(actor, f.owner_id)
         f.can_edit, f.can_delete = can_edit and mine, can_delete and mine
     focus = False
@@ -83,7 +95,8 @@ def followups_section(request, customer, *, form=None, edit_form=None, editing: 
         if todo is not None:
             initial = {"todo_id": todo.pk, "content": todo.content}
             focus = True
-        form = FollowUpForm(initial=initial, types=types, contacts=contacts, prefix="fu")
+        form = FollowUpForm(initial=initial, types=types, contacts=contacts, prefix="fu",
+                            opportunities=_opportunities(actor, customer.pk))
     if edit_form is None and editing:
         followup = next((f for f in rows if f.pk == editing), None)
         if followup is not None:
@@ -135,7 +148,8 @@ def followup_add(request, customer_id: int):
     require(actor, "followups.create")
     types = dictionary_choices(actor=actor, kind=DictionaryKind.FOLLOWUP_TYPE)
     contacts = list(contact_list(actor=actor, customer_id=customer.pk))
-    form = FollowUpForm(request.POST, types=types, contacts=contacts, prefix="fu")
+    form = FollowUpForm(request.POST, types=types, contacts=contacts, prefix="fu",
+                        opportunities=_opportunities(actor, customer.pk))
     if form.is_valid():
         try:
             followup_create(actor=actor, customer_id=customer.pk, data=form.service_data())
@@ -144,6 +158,62 @@ def followup_add(request, customer_id: int):
         else:
             return _section_response(request, customer.pk, saved=True)
     return _section_response(request, customer.pk, form=form)
+
+
+# ---- the opportunity page's section (through core.registry.opportunity_sections) -------------------
+
+def opportunity_followups_section(request, opportunity, *, form=None, saved: bool = False,
+                                  limit: int = TIMELINE_SIZE) -> str:
+    """The follow-ups logged against one opportunity, with a quick-add box fixed on it."""
+    actor = request.actor
+    if not actor.can("followups", "view"):
+        return ""
+    types = dictionary_choices(actor=actor, kind=DictionaryKind.FOLLOWUP_TYPE)
+    if form is None and actor.can("followups", "create"):
+        form = FollowUpForm(types=types, prefix="ofu", opportunities=[(opportunity.pk, opportunity.title)],
+                            initial={"opportunity_id": str(opportunity.pk)})
+    rows = list(followup_list(actor=actor, opportunity_id=opportunity.pk)[: limit + 1])
+    has_more, rows = len(rows) > limit, rows[:limit]
+    for f in rows:
+        f.icon = type_icon(f.type)
+    if form is not None:
+        form.fields["content"].widget.attrs["placeholder"] = _("这个机会有什么进展？")
+    return render_to_string("activities/partials/opportunity_section.html", {
+        "opportunity": opportunity, "form": form, "rows": rows, "has_more": has_more, "saved": saved,
+        "type_icons": [(t, type_icon(t)) for t in types], "more_limit": min(TIMELINE_MAX, limit + 30),
+    }, request=request)
+
+
+@require_GET
+def opportunity_section_view(request, opportunity_id: int):
+    opportunity = opportunity_get(actor=request.actor, opportunity_id=opportunity_id)
+    if not request.htmx:
+        return redirect("sales:detail", pk=opportunity.pk)
+    return HttpResponse(opportunity_followups_section(request, opportunity, limit=_limit(request)))
+
+
+@require_POST
+def followup_add_for_opportunity(request, opportunity_id: int):
+    """Quick-add on the opportunity page: the follow-up goes on its customer, tagged with the opportunity."""
+    actor = request.actor
+    opportunity = opportunity_get(actor=actor, opportunity_id=opportunity_id)
+    require(actor, "followups.create")
+    types = dictionary_choices(actor=actor, kind=DictionaryKind.FOLLOWUP_TYPE)
+    form = FollowUpForm(request.POST, types=types, prefix="ofu", opportunities=[(opportunity.pk, opportunity.title)])
+    if form.is_valid():
+        try:
+            followup_create(actor=actor, customer_id=opportunity.customer_id,
+                            data={**form.service_data(), "opportunity_id": opportunity.pk})
+        except AppError as exc:
+            form_errors_from(exc, form, field_map=ERROR_FIELDS)
+        else:
+            form = None
+            if not request.htmx:
+                return redirect("sales:detail", pk=opportunity.pk)
+            return HttpResponse(opportunity_followups_section(request, opportunity, saved=True))
+    if not request.htmx:
+        return redirect("sales:detail", pk=opportunity.pk)
+    return HttpResponse(opportunity_followups_section(request, opportunity, form=form))
 
 
 @require_http_methods(["GET", "POST"])

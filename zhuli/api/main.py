@@ -4,9 +4,12 @@ Every operation needs a bearer token or a session (zhuli.api.auth) unless it say
 errors are mapped in zhuli.api.errors."""
 from zhuli.accounts.api import router as accounts_router
 from zhuli.activities.api import router as activities_router
+from zhuli.analytics.api import router as analytics_router
 from zhuli.customers.api import router as customers_router
 from zhuli.imports.api import router as imports_router
 from zhuli.preferences.api import router as preferences_router
+from zhuli.sales.api import router as sales_router
+from zhuli.sales.board_api import router as board_router
 from zhuli.workbench.api import router as workbench_router
 
 from . import errors
@@ -29,6 +32,9 @@ errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("", customers_router)
 api.add_router("", activities_router)
+api.add_router("", sales_router)
 api.add_router("", preferences_router)
 api.add_router("", imports_router)
 api.add_router("", workbench_router)
+api.add_router("", analytics_router)
+api.add_router("", board_router)

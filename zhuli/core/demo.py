@@ -1,7 +1,7 @@
 """What demo seeders share: the sizes, the context handed to each seeder, and small helpers.
 
 Each app's `demo.py` registers `seed(ctx)` in `core.registry.demo_seeders` with an order (customers 10,
-follow-ups 20, opportunities after …); `manage.py seed_demo` imports every app's demo.py, creates the
+opportunities 15, follow-ups 20 …); `manage.py seed_demo` imports every app's demo.py, creates the
 tenant and runs the seeders in order.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.db import connection, models
 
 
 @dataclass(frozen=True)
@@ -20,13 +20,14 @@ class DemoSize:
     name: str
     customers: int
     followups: int
+    opportunities: int
     batch: int = 2000
 
 
 SIZES = {
-    "small": DemoSize("small", customers=60, followups=200, batch=60),
-    "standard": DemoSize("standard", customers=3300, followups=22000),
-    "large": DemoSize("large", customers=100_000, followups=250_000, batch=5000),
+    "small": DemoSize("small", customers=60, followups=200, opportunities=60, batch=60),
+    "standard": DemoSize("standard", customers=3300, followups=22000, opportunities=2400),
+    "large": DemoSize("large", customers=100_000, followups=250_000, opportunities=60_000, batch=5000),
 }
 
 
@@ -87,3 +88,14 @@ def manual_timestamps(*model_classes: type[models.Model]):
 def chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def analyze(*model_classes: type[models.Model]) -> None:
+    """Refreshes PostgreSQL's statistics of freshly bulk-filled tables (ANALYZE runs inside the seeding
+    transaction): without them the planner takes the tables for empty and runs the tenant-wide UPDATEs
+    with correlated subqueries as nested loops over whole tables (20 s instead of 0.3 s at standard)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in model_classes)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")

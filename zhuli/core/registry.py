@@ -32,6 +32,19 @@ class Registry:
         return entry.value if entry else None
 
 
+# A tenant feature condition: (feature name, the values it shows under), e.g.
+# ("tracking_style", {"opportunity", "both"}) hides an entry from customer-style companies.
+Feature = tuple[str, frozenset | set | tuple] | None
+
+
+def feature_on(tenant, feature: Feature) -> bool:
+    """Whether an entry with this condition shows for the tenant (no condition: always)."""
+    if feature is None or tenant is None:
+        return True
+    name, values = feature
+    return tenant.feature(name) in values
+
+
 @dataclass(frozen=True)
 class MenuEntry:
     label: str
@@ -39,6 +52,7 @@ class MenuEntry:
     icon: str = "circle"
     module: str | None = None  # shown only when the actor may view this module
     admin_only: bool = False
+    feature: Feature = None  # shown only when the tenant's feature has one of these values
 
 
 @dataclass(frozen=True)
@@ -47,9 +61,12 @@ class Section:
 
     title: str
     render: Callable
+    feature: Feature = None  # rendered only when the tenant's feature has one of these values
 
 
 customer_sections = Registry("customer view sections")
+# Blocks on the opportunity page, `render(request, opportunity)` (the follow-up timeline comes from activities).
+opportunity_sections = Registry("opportunity page sections")
 workbench_cards = Registry("workbench cards")
 menu_entries = Registry("menu entries")
 settings_pages = Registry("settings pages")
@@ -77,3 +94,7 @@ tenant_setup = Registry("new-tenant setup steps")
 # Called as hook(customer=, from_owner_id=, to_owner=) after a customer changes owner, so modules above
 # customers (the follow-ups' open todos, later opportunities) follow the new owner without a signal.
 owner_change_hooks = Registry("after a customer's owner changes")
+
+# Called as hook(customer=) inside customer_delete, before the customer's own rows go: each module above
+# customers deletes its rows of that customer (follow-ups, todos, opportunities) with tenant-filtered DELETEs.
+customer_delete_hooks = Registry("when a customer is deleted")

@@ -43,6 +43,7 @@ from .selectors import (
     customer_list,
     customer_row_labels,
     owner_changes,
+    pool_settings_list,
 )
 from .services import (
     ENTERPRISE_ONLY,
@@ -50,8 +51,11 @@ from .services import (
     contact_create,
     contact_delete,
     contact_update,
+    customer_assign,
+    customer_claim,
     customer_create,
     customer_delete,
+    customer_release,
     customer_transfer,
     customer_update,
 )
@@ -76,7 +80,7 @@ def _tags(value: str) -> list[str]:
 ROW_COLUMNS = (
     "id", "kind", "name", "short_name", "number", "phone", "mobile", "owner_id", "owner__name", "owner__is_active",
     "level_id", "status_id", "source_id", "industry_id", "province_id", "city_id", "tags", "last_followup_at",
-    "next_followup_at", "created_at",
+    "next_followup_at", "created_at", "pool_id", "pool__name", "pooled_at",
 )
 
 
@@ -99,6 +103,8 @@ class CustomerRow(Out):
     last_followup_at: datetime.datetime | None
     next_followup_at: datetime.datetime | None
     created_at: datetime.datetime
+    pool: Ref | None = Field(description="所在公海（仅无负责人的客户）")
+    pooled_at: datetime.datetime | None = Field(description="进入公海的时间（仅无负责人的客户）")
 
 
 class CustomerList(Out):
@@ -118,6 +124,8 @@ def _row(r: dict, labels: dict) -> dict:
         "industry": named("industry_id"), "province": named("province_id"), "city": named("city_id"),
         "tags": _tags(r["tags"]), "last_followup_at": local(r["last_followup_at"]),
         "next_followup_at": local(r["next_followup_at"]), "created_at": local(r["created_at"]),
+        "pool": None if r["owner_id"] else ref(r["pool_id"], r["pool__name"]),
+        "pooled_at": None if r["owner_id"] else local(r["pooled_at"]),
     }
 
 
@@ -137,17 +145,20 @@ class CustomerQuery(PageParams):
     next_to: Day | None = Field(default=None, description="下次跟进日期止（含）")
     no_followup_days: int | None = Field(default=None, ge=0, le=36500, description="超过 N 天未跟进")
     tag: str = Field(default="", max_length=50)
+    pool: Id | None = Field(default=None, description="公海 id（与 owner=none 合用：该公海中的客户）")
 
 
 @router.get("/customers", response=responses(200, CustomerList, 422))
 def customer_items(request, filters: Query[CustomerQuery]):
     """Customers in the caller's scope. `sort`: id, name, created_at, updated_at, next_followup_at,
-    last_followup_at (prefix `-` for descending); default `-id`."""
+    last_followup_at, pooled_at (prefix `-` for descending); default `-id`. `owner=none` lists the pool (公海)
+    customers the caller sees; `pool=<id>` narrows to one pool."""
     f = CustomerFilters(
         q=query_text(filters.q), owner=filters.owner, department=filters.department, kind=filters.kind or "",
         status=filters.status, level=filters.level, source=filters.source, industry=filters.industry,
         province=filters.province, city=filters.city, district=filters.district, next_from=filters.next_from,
         next_to=filters.next_to, no_followup_days=filters.no_followup_days, tag=query_text(filters.tag),
+        pool=filters.pool,
     )
     actor = actor_of(request)
     qs = customer_list(actor=actor, filters=f, sort=filters.sort)
@@ -169,6 +180,9 @@ class CustomerOut(Out):
     external_code: str
     owner: Ref | None
     department: Ref | None
+    pool: Ref | None = Field(description="所属公海：无负责人时所在的公海，放入公海时默认回到这里")
+    pooled_at: datetime.datetime | None
+    owned_since: datetime.datetime | None
     source: Ref | None
     industry: Ref | None
     level: Ref | None
@@ -218,7 +232,8 @@ def _detail(c: Customer) -> dict:
         "id": c.pk, "kind": c.kind, "name": c.name, "number": c.number, "short_name": c.short_name,
         "english_name": c.english_name, "external_code": c.external_code,
         "owner": owner_ref(owner.pk, owner.name, owner.is_active) if owner else None,
-        "department": _obj_ref(c.department), "source": _obj_ref(c.source), "industry": _obj_ref(c.industry),
+        "department": _obj_ref(c.department), "pool": _obj_ref(c.pool), "pooled_at": local(c.pooled_at),
+        "owned_since": local(c.owned_since), "source": _obj_ref(c.source), "industry": _obj_ref(c.industry),
         "level": _obj_ref(c.level), "status": _obj_ref(c.status), "customer_type": _obj_ref(c.customer_type),
         "staff_size": _obj_ref(c.staff_size), "lifecycle": c.lifecycle, "province": _region(c.province),
         "city": _region(c.city), "district": _region(c.district), "address": c.address, "phone": c.phone,
@@ -281,7 +296,8 @@ class CustomerIn(CustomerFields):
     kind: Kind
     name: str = Field(max_length=5000)
     owner_id: Id | None = Field(default=None, description="负责人，默认为创建者；指定他人需要转移权限")
-    to_pool: bool = Field(default=False, description="放入公海（无负责人）")
+    to_pool: bool = Field(default=False, description="放入公海（无负责人）；需要转移权限")
+    pool_id: Id | None = Field(default=None, description="所属公海，默认为默认公海；与 to_pool 合用即放入该公海")
 
 
 class CustomerPatch(CustomerFields):
@@ -406,6 +422,84 @@ def customer_transfer_one(request, customer_id: int, payload: TransferIn):
         customer.owner = visible(User, actor).select_related("department").get(pk=payload.owner_id)
         customer.department = customer.owner.department
     return _detail(fresh)
+
+
+# ---- the pool (公海) ------------------------------------------------------------------------------------
+
+class ReleaseIn(BaseModel):
+    reason: str = Field(max_length=200, description="放入公海的原因（必填）")
+    pool_id: Id | None = Field(default=None, description="放入哪个公海；默认是客户所属的公海")
+
+
+class AssignIn(BaseModel):
+    owner_id: Id
+    reason: str = Field(default="", max_length=200)
+
+
+def _after_move(actor, customer: Customer) -> dict:
+    """The customer as it is now; one that just left the caller's sight (released into a pool they are no
+    member of) is shown as the service left it."""
+    return _detail(_fresh(actor, customer))
+
+
+@router.post("/customers/{int:customer_id}/claim", response=responses(200, CustomerOut, 403, 404, 409))
+def customer_claim_one(request, customer_id: int):
+    """领取: takes a pool customer (you must be a member of its pool and under your customer cap). 409 when
+    someone else has it, or the cap is reached (the message says the count and the cap)."""
+    actor = actor_of(request)
+    return _after_move(actor, customer_claim(actor=actor, customer_id=customer_id))
+
+
+@router.post("/customers/{int:customer_id}/release", response=responses(200, CustomerOut, 403, 404, 409, 422))
+def customer_release_one(request, customer_id: int, payload: ReleaseIn):
+    """放入公海: your own customer, or anyone's visible customer if you may transfer; the reason is required."""
+    actor = actor_of(request)
+    moved = customer_release(actor=actor, customer_ids=[customer_id], reason=payload.reason, pool_id=payload.pool_id)
+    return _after_move(actor, moved[0])
+
+
+@router.post("/customers/{int:customer_id}/assign", response=responses(200, CustomerOut, 403, 404, 409, 422))
+def customer_assign_one(request, customer_id: int, payload: AssignIn):
+    """分配: gives a pool customer to a colleague in your scope (managers, bosses); the colleague's cap applies."""
+    actor = actor_of(request)
+    moved = customer_assign(actor=actor, customer_ids=[customer_id], owner_id=payload.owner_id, reason=payload.reason)
+    return _after_move(actor, moved[0])
+
+
+class PoolRuleOut(Out):
+    id: int
+    level: Ref | None = Field(description="客户等级；为空是通用规则")
+    no_followup_days: int | None
+    no_deal_days: int | None
+    is_active: bool
+
+
+class PoolOut(Out):
+    id: int
+    name: str
+    is_default: bool
+    warn_days: int
+    members: list[Ref] = Field(description="成员部门（含下级部门）；为空表示全员")
+    rules: list[PoolRuleOut]
+
+
+class PoolList(Out):
+    items: list[PoolOut]
+    count: int
+
+
+@router.get("/pools", response=responses(200, PoolList), tags=["pools"])
+def pool_items(request):
+    """The company's pools with their member departments and auto-return rules."""
+    actor = actor_of(request)
+    require(actor, "customers.view")
+    items = [{
+        "id": p.pk, "name": p.name, "is_default": p.is_default, "warn_days": p.warn_days,
+        "members": [{"id": m.department_id, "name": m.department.name} for m in p.members.all()],
+        "rules": [{"id": r.pk, "level": _obj_ref(r.level), "no_followup_days": r.no_followup_days,
+                   "no_deal_days": r.no_deal_days, "is_active": r.is_active} for r in p.rules.all()],
+    } for p in pool_settings_list(actor=actor)]
+    return {"items": items, "count": len(items)}
 
 
 class OwnerChangeOut(Out):

@@ -1,10 +1,18 @@
 """Demo customers and contacts (DESIGN §5): realistic Chinese companies and people, owned only by
-the two sales departments' members or sitting in the pool, with the derived search keys filled in."""
+the two sales departments' members or sitting in a pool, with the derived search keys filled in.
+
+Ownership follows the default pool's auto-return rules (30 days without a follow-up, 180 without a deal),
+so the daily job moves nothing on a fresh demo except the few customers each owner is warned about:
+owned customers were claimed, assigned or created within the last 170 days (the owner log says how) and
+the follow-up seeder gives each a follow-up within the last 26 days, except three per owner whose last
+one is 28–30 days old (1–3 days from returning). Pool customers were never owned, auto-returned or
+released; a second pool, 销售二部公海, serves that department."""
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
 
+from zhuli.access.roles import Role
 from zhuli.core import text
 from zhuli.core.demo import DemoContext, chunks, manual_timestamps
 from zhuli.core.models import Region
@@ -12,12 +20,36 @@ from zhuli.core.registry import demo_seeders
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
 from zhuli.tenancy.unscoped import for_tenant
 
-from .models import Contact, Customer, CustomerKind, Gender, Pool
-from .services import customer_search_keys
+from .models import (
+    Contact,
+    Customer,
+    CustomerCap,
+    CustomerKind,
+    Gender,
+    OwnerChange,
+    Pool,
+    PoolDepartment,
+    PoolRule,
+)
+from .services import DEFAULT_NO_DEAL_DAYS, DEFAULT_NO_FOLLOWUP_DAYS, OwnerChangeKind, customer_search_keys
 
-# Owners: sales1–6 carry the load, the two managers keep a few key accounts. About 10 % sit in the pool.
+# Owners: sales1–6 carry the load, the two managers keep a few key accounts. About 18 % sit in a pool.
 OWNER_WEIGHTS = [(f"sales{i}", 1.0) for i in range(1, 7)] + [("manager1", 0.35), ("manager2", 0.35)]
-POOL_SHARE = 0.10
+POOL_SHARE = 0.18
+TEAMS = {"manager1": ["sales1", "sales2", "sales3"], "manager2": ["sales4", "sales5", "sales6"]}
+SECOND_POOL_NAME = "销售二部公海"
+SECOND_POOL_TEAM = "manager2"  # its member department is this manager's (销售二部)
+# Owned customers: followed up within RECENT_FOLLOWUP_DAYS and owned for at most OWNED_WITHIN_DAYS (the
+# default rules return them after 30 / 180 days; warned 3 days before), except NEAR_RETURN per owner.
+RECENT_FOLLOWUP_DAYS = DEFAULT_NO_FOLLOWUP_DAYS - 4
+OWNED_WITHIN_DAYS = DEFAULT_NO_DEAL_DAYS - 10
+NEAR_RETURN = 3
+NEWLY_ASSIGNED = 2  # per owner, assigned in the last week (the workbench's newly-assigned card)
+RELEASE_REASONS = ["客户暂无采购需求", "多次联系不上", "非目标客户", "客户已选择其他供应商", "精力有限，交给同事跟进",
+                   "客户预算冻结，明年再联系"]
+TRANSFER_REASONS = ["工作调整", "区域调整", "客户要求更换对接人"]
+# A sales role cap well above what each salesperson owns (claiming from the pool works).
+CAP_HEADROOM = 1.5
 
 BRAND_CHARS = (
     "华信达通博瑞恒泰鑫盛源宏远创新科联合安康金隆兴昌丰德嘉诚汇邦力海天星辰云龙凯越卓智优中正和顺佳益永升腾"
@@ -67,12 +99,21 @@ USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 @dataclass
 class DemoCustomer:
-    """What the follow-up seeder needs to know about a seeded customer, without re-reading it."""
+    """What the later seeders (opportunities, follow-ups) need to know about a seeded customer, without
+    re-reading it, and the limits their dates must keep for the pool rules to hold."""
 
     id: int
     owner_id: int | None
     created_at: datetime.datetime
     attention: float
+    name: str = ""
+    label: str = ""  # how an opportunity's title names the customer (its brand or short name)
+    owned_since: datetime.datetime | None = None
+    former_owner_id: int | None = None  # who had it before owned_since / before it went to the pool
+    followup_since: datetime.datetime | None = None  # owned: at least one follow-up after this
+    followups_until: datetime.datetime | None = None  # no follow-up after this (pool customers)
+    last_followup: datetime.datetime | None = None  # about to return: the last follow-up is exactly this
+    quiet: tuple[datetime.datetime, datetime.datetime] | None = None  # no follow-ups between (in the pool)
     contact_ids: list[int] = field(default_factory=list)
     contact_names: list[str] = field(default_factory=list)
 
@@ -177,7 +218,7 @@ class _Generator:
         moment = self.ctx.work_time(self.ctx.today - datetime.timedelta(days=days))
         return min(moment, self.ctx.now - datetime.timedelta(minutes=self.rng.randint(30, 600)))
 
-    def customer(self, owner) -> tuple[Customer, list[Contact], float]:
+    def customer(self, owner) -> tuple[Customer, list[Contact], float, str]:
         rng = self.rng
         enterprise = rng.random() < 0.85
         city, district = self.city()
@@ -192,10 +233,12 @@ class _Generator:
             province_id=city.parent_id, city=city, district=district, address=self.address(district),
         )
         contacts: list[Contact] = []
+        label = ""
         if enterprise:
             name, brand, industry_code = self.company_name(city.short_name)
             c.kind, c.name = CustomerKind.ENTERPRISE, name
             c.short_name = brand if rng.random() < 0.6 else ""
+            label = brand
             c.industry = self.industry_by_code.get(industry_code)
             c.staff_size = self.pick_any(DictionaryKind.STAFF_SIZE)
             c.phone = self.landline(city.short_name)
@@ -220,6 +263,7 @@ class _Generator:
                 name = self.person_name(gender)
                 return name + ("先生" if gender == Gender.MALE else "女士") if rng.random() < 0.5 else name
             c.kind, c.name, c.gender = CustomerKind.INDIVIDUAL, self.names.take(person, key=text.name_key), gender
+            label = c.name
             c.mobile = self.mobile()
             if rng.random() < 0.4:
                 c.wechat = f"wx_{rng.randint(10000, 99999999)}"
@@ -229,7 +273,7 @@ class _Generator:
             c.tags = ",".join(rng.sample(TAGS, rng.choice([1, 1, 2])))
         customer_search_keys(c, contacts)
         level_code = getattr(c.level, "code", "C")
-        return c, contacts, LEVEL_ATTENTION.get(level_code, 1.0) * (0.4 if owner is None else 1.0)
+        return c, contacts, LEVEL_ATTENTION.get(level_code, 1.0) * (0.4 if owner is None else 1.0), label
 
     def contact(self, *, primary: bool) -> Contact:
         rng = self.rng
@@ -259,28 +303,183 @@ def industry_word(name: str) -> str:
     return "综合"
 
 
+class _Ownership:
+    """Decides each customer's ownership dates and owner log so that the pool rules hold (module docstring)."""
+
+    def __init__(self, ctx: DemoContext, pools: dict[str, Pool]):
+        self.ctx, self.rng, self.pools = ctx, ctx.rng, pools
+        self.team_of = {ctx.users[k].pk: m for m, keys in TEAMS.items() for k in [m, *keys]}
+        self.members = {m: [ctx.users[k].pk for k in [m, *keys]] for m, keys in TEAMS.items()}
+        self.manager_of = {uid: ctx.users[m].pk for uid, m in self.team_of.items()}
+        self.director_id = ctx.users["director"].pk
+        self.sales_ids = [ctx.users[k].pk for k, _w in OWNER_WEIGHTS]
+        self.sales_weights = [w for _k, w in OWNER_WEIGHTS]
+        self.near: dict[int, int] = {}  # owner → customers about to return so far
+        self.assigned: dict[int, int] = {}  # owner → customers newly assigned so far
+        now = ctx.now
+        self.recent = now - datetime.timedelta(days=RECENT_FOLLOWUP_DAYS)
+        self.owned_floor = now - datetime.timedelta(days=OWNED_WITHIN_DAYS)
+
+    def moment(self, start: datetime.datetime, end: datetime.datetime) -> datetime.datetime:
+        """An office-hours moment between start and end where the window allows, never in the future."""
+        end = min(end, self.ctx.now - datetime.timedelta(minutes=5))
+        if end <= start:
+            return end
+        t = start + datetime.timedelta(seconds=self.rng.random() * (end - start).total_seconds())
+        moved = self.ctx.work_time(t.astimezone(self.ctx.zone).date())
+        return moved if start <= moved <= end else t
+
+    def colleague(self, owner_id: int) -> int:
+        """A former owner: mostly someone of the same department."""
+        team = self.members.get(self.team_of.get(owner_id), [])
+        others = [u for u in team if u != owner_id] if self.rng.random() < 0.7 else []
+        if not others:
+            others = [u for u in self.sales_ids if u != owner_id]
+        return self.rng.choice(others)
+
+    def plan(self, c: Customer) -> tuple[dict, list[dict]]:
+        """(DemoCustomer fields, owner-log rows without the customer) for one customer; sets its pool and dates."""
+        return self.owned(c) if c.owner_id else self.pooled(c)
+
+    def owned(self, c: Customer) -> tuple[dict, list[dict]]:
+        rng, now, day = self.rng, self.ctx.now, datetime.timedelta(days=1)
+        owner_id, created = c.owner_id, c.created_at
+        c.pool = self.pools["team2"] if self.team_of.get(owner_id) == SECOND_POOL_TEAM else self.pools["default"]
+        c.pooled_at = None
+        info: dict = {}
+        last = None
+        if self.near.get(owner_id, 0) < NEAR_RETURN and created < now - 45 * day:
+            # Last followed up 28–30 tenant days ago: the rule (more than 30 days) returns it in 1–3 days.
+            self.near[owner_id] = self.near.get(owner_id, 0) + 1
+            last = self.ctx.work_time(self.ctx.today - datetime.timedelta(days=rng.choice([28, 29, 30])))
+            info["last_followup"] = last
+        if created >= self.owned_floor:
+            c.owned_since = created
+            history: list[dict] = []
+        else:
+            newly = last is None and self.assigned.get(owner_id, 0) < NEWLY_ASSIGNED
+            if newly:
+                self.assigned[owner_id] = self.assigned.get(owner_id, 0) + 1
+                since = self.moment(now - 6 * day, now - 2 * datetime.timedelta(hours=3))
+            else:
+                since = self.moment(max(created + 40 * day, self.owned_floor), (last or now - 2 * day) - day)
+            c.owned_since = since
+            former = self.colleague(owner_id)
+            info["former_owner_id"] = former
+            manager = self.manager_of.get(owner_id)
+            if manager in (None, owner_id):  # a manager's own customers are handed over by the director
+                manager = self.director_id
+            r = rng.random()
+            if newly or 0.5 <= r < 0.8:
+                # Released by the former owner, then assigned by the manager.
+                out = max(since - rng.uniform(0.5, 30) * day, created + day)
+                history = [self.row(former, None, OwnerChangeKind.RELEASE, rng.choice(RELEASE_REASONS), former, out),
+                           self.row(None, owner_id, OwnerChangeKind.ASSIGN, "", manager, since)]
+                info["quiet"] = (out, since)
+            elif r < 0.5:
+                # Returned automatically (a month without a follow-up), then claimed.
+                out = max(since - rng.uniform(0.5, 45) * day, created + (DEFAULT_NO_FOLLOWUP_DAYS + 1) * day)
+                out = min(out, since - datetime.timedelta(hours=1))
+                history = [self.row(former, None, OwnerChangeKind.AUTO_RETURN, _no_followup_reason(), None, out),
+                           self.row(None, owner_id, OwnerChangeKind.CLAIM, "", owner_id, since)]
+                info["quiet"] = (out - DEFAULT_NO_FOLLOWUP_DAYS * day, since)
+            else:
+                history = [self.row(former, owner_id, OwnerChangeKind.TRANSFER, rng.choice(TRANSFER_REASONS),
+                                    manager, since)]
+        if last is None and c.owned_since < self.recent:
+            info["followup_since"] = self.recent
+        info["owned_since"] = c.owned_since
+        return info, history
+
+    def pooled(self, c: Customer) -> tuple[dict, list[dict]]:
+        rng, now, day = self.rng, self.ctx.now, datetime.timedelta(days=1)
+        created = c.created_at
+        c.owned_since = None
+        if created > now - 40 * day or rng.random() < 0.35:
+            # Never owned: entered straight into the pool (imported leads, web sign-ups).
+            c.pooled_at = created
+            c.pool = self.pools["team2"] if rng.random() < 0.3 else self.pools["default"]
+            return {"never_owned": True}, []
+        former = rng.choices(self.sales_ids, weights=self.sales_weights, k=1)[0]
+        out = self.moment(created + 35 * day, now - datetime.timedelta(hours=2))
+        c.pooled_at = out
+        second = self.team_of.get(former) == SECOND_POOL_TEAM and rng.random() < 0.6
+        c.pool = self.pools["team2"] if second else self.pools["default"]
+        info: dict = {"former_owner_id": former}
+        if rng.random() < 0.75:
+            if out - created > (DEFAULT_NO_DEAL_DAYS + 1) * day and rng.random() < 0.4:
+                reason, until = _no_deal_reason(), out - datetime.timedelta(hours=1)
+            else:
+                reason, until = _no_followup_reason(), out - DEFAULT_NO_FOLLOWUP_DAYS * day
+            history = [self.row(former, None, OwnerChangeKind.AUTO_RETURN, reason, None, out)]
+        else:
+            until = out - datetime.timedelta(hours=1)
+            history = [self.row(former, None, OwnerChangeKind.RELEASE, rng.choice(RELEASE_REASONS), former, out)]
+        info["followups_until"] = until
+        return info, history
+
+    @staticmethod
+    def row(from_owner, to_owner, kind, reason, by, at) -> dict:
+        return {"from_owner_id": from_owner, "to_owner_id": to_owner, "kind": kind, "reason": str(reason),
+                "changed_by_id": by, "changed_at": at}
+
+
+def _no_followup_reason() -> str:
+    return f"超过 {DEFAULT_NO_FOLLOWUP_DAYS} 天未跟进"
+
+
+def _no_deal_reason() -> str:
+    return f"超过 {DEFAULT_NO_DEAL_DAYS} 天未成交"
+
+
+def _pools(ctx: DemoContext) -> dict[str, Pool]:
+    """The default pool (everyone a member, made at tenant setup) and 销售二部公海 with the same rules."""
+    default = for_tenant(Pool, ctx.tenant).get(is_default=True)
+    second = for_tenant(Pool, ctx.tenant).create(name=SECOND_POOL_NAME, order=1)
+    for_tenant(PoolDepartment, ctx.tenant).create(pool=second, department_id=ctx.users[SECOND_POOL_TEAM].department_id)
+    for_tenant(PoolRule, ctx.tenant).create(pool=second, no_followup_days=DEFAULT_NO_FOLLOWUP_DAYS,
+                                            no_deal_days=DEFAULT_NO_DEAL_DAYS)
+    return {"default": default, "team2": second}
+
+
+def _cap(ctx: DemoContext, seeded: list[DemoCustomer]) -> None:
+    """A customer cap for the sales role, well above what the busiest salesperson owns."""
+    owned: dict[int, int] = {}
+    for c in seeded:
+        if c.owner_id:
+            owned[c.owner_id] = owned.get(c.owner_id, 0) + 1
+    busiest = max((owned.get(u.pk, 0) for u in ctx.users.values() if u.role == Role.SALES), default=0)
+    limit = max(100, -(-int(busiest * CAP_HEADROOM) // 50) * 50)
+    for_tenant(CustomerCap, ctx.tenant).create(role=Role.SALES, limit=limit)
+
+
 def seed(ctx: DemoContext) -> None:
-    """Customers (about 85 % enterprise) with 1–3 contacts each, in batches."""
+    """Customers (about 85 % enterprise) with 1–3 contacts each and their owner log, in batches."""
     gen = _Generator(ctx)
     owners = [(ctx.users[key], w) for key, w in OWNER_WEIGHTS] + [(None, sum(w for _k, w in OWNER_WEIGHTS)
                                                                    * POOL_SHARE / (1 - POOL_SHARE))]
     owner_values, owner_weights = zip(*owners, strict=True)
-    pool = for_tenant(Pool, ctx.tenant).get(is_default=True)
+    ownership = _Ownership(ctx, _pools(ctx))
     seeded: list[DemoCustomer] = []
-    with manual_timestamps(Customer, Contact):
+    logged = 0
+    with manual_timestamps(Customer, Contact, OwnerChange):
         for batch in chunks(range(ctx.size.customers), ctx.size.batch):
             built = [gen.customer(ctx.rng.choices(owner_values, weights=owner_weights, k=1)[0]) for _ in batch]
-            for c, _cs, _a in built:
-                c.pool = pool
-                c.owned_since, c.pooled_at = (c.created_at, None) if c.owner_id else (None, c.created_at)
-            customers = for_tenant(Customer, ctx.tenant).bulk_create([c for c, _cs, _a in built], batch_size=1000)
-            contacts = []
-            for customer, (_c, cs, attention) in zip(customers, built, strict=True):
+            plans = [ownership.plan(c) for c, _cs, _a, _l in built]
+            customers = for_tenant(Customer, ctx.tenant).bulk_create([b[0] for b in built], batch_size=1000)
+            contacts, changes = [], []
+            for customer, (_c, cs, attention, label), (info, history) in zip(customers, built, plans, strict=True):
                 for contact in cs:
                     contact.customer_id, contact.created_at = customer.pk, customer.created_at
                 contacts.extend(cs)
-                seeded.append(DemoCustomer(customer.pk, customer.owner_id, customer.created_at, attention))
+                if info.pop("never_owned", False):
+                    attention = 0.0  # nobody has followed it up yet
+                seeded.append(DemoCustomer(customer.pk, customer.owner_id, customer.created_at, attention,
+                                           name=customer.name, label=label, **info))
+                changes.extend(OwnerChange(tenant=ctx.tenant, customer_id=customer.pk, **row) for row in history)
             for_tenant(Contact, ctx.tenant).bulk_create(contacts, batch_size=1000)
+            for_tenant(OwnerChange, ctx.tenant).bulk_create(changes, batch_size=1000)
+            logged += len(changes)
             if ctx.size.customers >= 20 * ctx.size.batch:
                 ctx.say(f"    … {len(seeded)} customers")
             by_id = {s.id: s for s in seeded[-len(customers):]}
@@ -288,8 +487,11 @@ def seed(ctx: DemoContext) -> None:
                 if not contact.has_left:
                     by_id[contact.customer_id].contact_ids.append(contact.pk)
                     by_id[contact.customer_id].contact_names.append(contact.name)
+    _cap(ctx, seeded)
     ctx.shared["customers"] = seeded
-    ctx.say(f"  customers: {len(seeded)}, contacts: {for_tenant(Contact, ctx.tenant).count()}")
+    pooled = sum(1 for c in seeded if c.owner_id is None)
+    ctx.say(f"  customers: {len(seeded)} ({pooled} in the pools), contacts: "
+            f"{for_tenant(Contact, ctx.tenant).count()}, owner changes: {logged}")
 
 
 demo_seeders.register("customers", seed, order=10)

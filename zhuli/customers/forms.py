@@ -249,3 +249,54 @@ class CustomerFilterForm(forms.Form):
     def active_count(self) -> int:
         v = self.values()
         return sum(1 for k in self.FILTER_KEYS if k in v and k != "q")
+
+
+# ---- the pool (公海) -----------------------------------------------------------------------------------
+
+class PoolFilterForm(forms.Form):
+    """GET parameters of the pool page; bad values are ignored."""
+
+    q = forms.CharField(required=False, max_length=100)
+    pool = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    level = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    sort = forms.CharField(required=False, max_length=40)
+    page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
+
+    def values(self) -> dict:
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+    def filters(self) -> CustomerFilters:
+        v = self.values()
+        return CustomerFilters(owner="none", q=v.get("q", ""), pool=v.get("pool"), level=v.get("level"))
+
+
+def _ids_field():
+    return forms.TypedMultipleChoiceField(coerce=int, required=True, error_messages={"required": _("请先勾选客户")})
+
+
+def _accept_ids(form):
+    # Any id may be named; the service resolves them against the actor's scope.
+    ids = form.data.getlist("customer_ids") if hasattr(form.data, "getlist") else []
+    form.fields["customer_ids"].choices = [(i, i) for i in ids if str(i).isdigit() and int(i) <= MAX_ID]
+
+
+class ReleaseForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+    pool_id = forms.IntegerField(label=_("放入公海"), required=False, min_value=1, max_value=MAX_ID)
+    customer_ids = _ids_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _accept_ids(self)
+
+
+class AssignForm(forms.Form):
+    owner_id = forms.IntegerField(label=_("分配给"), min_value=1, max_value=MAX_ID,
+                                  error_messages={"required": _("请选择分配给谁")})
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+    customer_ids = _ids_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _accept_ids(self)

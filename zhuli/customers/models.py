@@ -78,8 +78,16 @@ class PoolDepartment(TenantModel):
 
 
 class PoolRule(TenantModel):
-    """An auto-return rule of a pool. A rule for a customer level replaces the pool's general rule (level
-    empty) for customers of that level; a rule with neither limit exempts that level."""
+    """An auto-return rule of a pool (run daily by customers.services.pools_auto_return).
+
+    It governs the owned customers whose `pool` is this pool (customers without a pool belong to the default
+    one). A rule for a customer level replaces the pool's general rule (level empty) for customers of that
+    level; a level rule with neither limit exempts that level; inactive rules count as absent, and a pool
+    without active rules keeps its customers. A customer is due when `no_followup_days` is set and
+    max(owned_since, last_followup_at) lies more than that many of the tenant's calendar days back, or when
+    `no_deal_days` is set and max(owned_since, last_won_at) does (a missing date counts from owned_since, else
+    created_at): owned on 1 March with a 30-day limit, it returns on 1 April. The owner log records why
+    ("超过 30 天未跟进" / "超过 180 天未成交"); owners see it coming `Pool.warn_days` ahead on the workbench."""
 
     pool = models.ForeignKey(Pool, db_index=False, on_delete=models.CASCADE, related_name="rules", verbose_name=_("公海"))
     level = models.ForeignKey(DictionaryItem, null=True, blank=True, db_index=False, on_delete=models.CASCADE,

@@ -36,5 +36,12 @@ def _register_owned():
     owned_records.register("customers", OwnedRecords(_("客户"), customers_owned_count, customers_transfer_all), order=10)
     tenant_setup.register("customers.default_pool", pools_install_defaults, order=10)
 
+    from zhuli.core.scheduler import register_job
+
+    from .services import pools_auto_return_all
+
+    # Hourly, but the limits count the tenant's whole calendar days: a tenant's customers move once a day.
+    register_job("pools.auto_return", pools_auto_return_all, 3600)
+
 
 _register_owned()

@@ -14,12 +14,12 @@ from zhuli.accounts.models import Department, User
 from zhuli.core import text
 from zhuli.core.pagination import order_by_param
 
-from .models import Contact, Customer, OwnerChange, Pool, RecentView
+from .models import Contact, Customer, OwnerChange, Pool, PoolDepartment, PoolRule, RecentView
 
 # API sort names → columns; every ordering gets `id` as the tie-breaker.
 SORTS = {
     "id": "id", "name": "name_key", "created_at": "created_at", "updated_at": "updated_at",
-    "next_followup_at": "next_followup_at", "last_followup_at": "last_followup_at",
+    "next_followup_at": "next_followup_at", "last_followup_at": "last_followup_at", "pooled_at": "pooled_at",
 }
 DEFAULT_SORT = "-id"
 _PHONE_QUERY_RE = re.compile(r"^[0-9+()\-.]+$")
@@ -44,6 +44,15 @@ class CustomerFilters:
     next_to: datetime.date | None = None
     no_followup_days: int | None = None
     tag: str = ""
+    pool: int | None = None
+
+
+@dataclass(frozen=True)
+class PoolChoice:
+    pk: int
+    name: str
+    is_default: bool
+    order: int
 
 
 def _pool_memberships(actor: Actor) -> tuple[frozenset[int], frozenset[int]]:
@@ -56,10 +65,14 @@ def _pool_memberships(actor: Actor) -> tuple[frozenset[int], frozenset[int]]:
         from zhuli.access.roles import Scope
 
         members: dict[int, list[str]] = {}
-        for pool_id, path in Pool.objects.values_list("id", "members__department__path"):
+        names: dict[int, PoolChoice] = {}
+        for pool_id, name, is_default, order, path in Pool.objects.values_list(
+                "id", "name", "is_default", "order", "members__department__path"):
             members.setdefault(pool_id, [])
+            names.setdefault(pool_id, PoolChoice(pool_id, name, is_default, order))
             if path is not None:
                 members[pool_id].append(path)
+        actor.memo["customers.pool_names"] = names
         grant = actor.grant("customers")
         scope = grant.scope if grant else Scope.OWN
         mine = actor.department_path if actor.user_id else None
@@ -141,6 +154,8 @@ def customer_list(*, actor: Actor, filters: CustomerFilters | None = None, sort:
         qs = qs.filter(Q(last_followup_at__lt=cutoff) | Q(last_followup_at__isnull=True))
     if f.tag:
         qs = qs.filter(tags__contains=f.tag)
+    if f.pool:
+        qs = qs.filter(pool_id=f.pool)
     return qs.order_by(*order_by_param(sort, SORTS, DEFAULT_SORT))
 
 
@@ -158,7 +173,7 @@ def customer_get(*, actor: Actor, customer_id: int) -> Customer:
 
     qs = visible(Customer, actor).select_related(
         "owner", "department", "created_by", "source", "industry", "level", "status", "customer_type", "staff_size",
-        "province", "city", "district",
+        "province", "city", "district", "pool",
     )
     return get_visible_or_404(Customer, actor, customer_id, queryset=qs)
 
@@ -213,3 +228,97 @@ def customer_row_labels(*, actor: Actor, rows: list[dict]) -> dict[tuple[str, ob
             if r.get(c) in regions:
                 labels[(c, r[c])] = regions[r[c]]
     return labels
+
+
+# ---- the pool (公海) ----------------------------------------------------------------------------------
+
+POOL_ENTRY_KINDS = ("release", "auto_return")
+
+
+def pool_list(*, actor: Actor) -> list[PoolChoice]:
+    """The pools whose customers the actor sees (members and overseers), default first; read with the
+    memberships, so no query of its own once visible(Customer) has run."""
+    ids = pool_ids_visible(actor)
+    names = actor.memo["customers.pool_names"]
+    return sorted((names[i] for i in ids), key=lambda p: (not p.is_default, p.order, p.pk))
+
+
+def pool_settings_list(*, actor: Actor) -> list[Pool]:
+    """Every pool with its member departments and rules, for Settings and the API (three queries)."""
+    from django.db.models import Prefetch
+
+    return list(visible(Pool, actor).order_by("-is_default", "order", "id").prefetch_related(
+        Prefetch("members", queryset=PoolDepartment.objects.select_related("department").order_by("department__path")),
+        Prefetch("rules", queryset=PoolRule.objects.select_related("level").order_by("level__order", "level_id")),
+    ))
+
+
+def customer_caps(*, actor: Actor) -> list:
+    """Customer caps: per role, and per-user overrides (with the user's name)."""
+    from .models import CustomerCap
+
+    return list(visible(CustomerCap, actor).select_related("user").order_by("user_id", "role", "id"))
+
+
+def pool_customer_rows(qs: QuerySet) -> QuerySet:
+    """customer_list_rows plus why and since when each is in the pool (its last release or auto-return)."""
+    from django.db.models import OuterRef, Subquery
+
+    last = OwnerChange.objects.filter(customer_id=OuterRef("pk"), kind__in=POOL_ENTRY_KINDS).order_by("-changed_at", "-id")
+    return customer_list_rows(qs).select_related("pool").only(
+        "id", "kind", "name", "short_name", "number", "phone", "mobile", "owner_id", "pool_id", "pool__name",
+        "pooled_at", "level__name", "status__name", "source__name", "industry__name", "province__name", "city__name",
+        "last_followup_at", "next_followup_at", "created_at", "tags", "tenant_id",
+    ).annotate(pool_reason=Subquery(last.values("reason")[:1]), pool_entry_kind=Subquery(last.values("kind")[:1]))
+
+
+@dataclass
+class ReturningSoon:
+    customer: Customer
+    days_left: int
+    reason: str
+    due_on: datetime.date
+
+
+def customers_returning_soon(*, actor: Actor, days: int | None = None, limit: int = 50) -> list[ReturningSoon]:
+    """My customers that the auto-return will move to the pool within `days` (default: each pool's warn days),
+    soonest first, with the days left and the rule that will move them."""
+    from .services import _due, _references, _rule_groups
+
+    if actor.user_id is None:
+        return []
+    tenant = actor.tenant
+    zone, today = tenant.zone, tenant.today()
+    found: dict[int, ReturningSoon] = {}
+    for group in _rule_groups():
+        ahead = group.pool.warn_days if days is None else days
+        for reason, due, limit_days, field in _due(group, today, zone, ahead=ahead):
+            rows = (visible(Customer, actor).filter(owner_id=actor.user_id).filter(group.condition)
+                    .annotate(**_references()).filter(due).only("id", "name", "tenant_id", "level_id", "owner_id")
+                    .order_by(field, "id")[:limit])
+            for c in rows:
+                ref = getattr(c, field)
+                due_on = timezone.localtime(ref, zone).date() + datetime.timedelta(days=limit_days + 1)
+                left = max(0, (due_on - today).days)
+                if c.pk not in found or left < found[c.pk].days_left:
+                    found[c.pk] = ReturningSoon(c, left, reason, due_on)
+    return sorted(found.values(), key=lambda r: (r.days_left, r.customer.pk))[:limit]
+
+
+def customers_assigned_recently(*, actor: Actor, days: int = 7, limit: int = 20) -> list[OwnerChange]:
+    """Customers assigned or transferred to me in the last `days` days that are still mine, newest first."""
+    if actor.user_id is None:
+        return []
+    since = timezone.now() - datetime.timedelta(days=days)
+    rows = (visible(OwnerChange, actor).filter(to_owner_id=actor.user_id, kind__in=("assign", "transfer"),
+                                               changed_at__gte=since, customer__owner_id=actor.user_id)
+            .select_related("customer", "changed_by").only(
+                "id", "kind", "reason", "changed_at", "customer_id", "customer__id", "customer__name",
+                "customer__tenant_id", "changed_by__name", "changed_by__is_active", "tenant_id")
+            .order_by("-changed_at", "-id"))
+    out, seen = [], set()
+    for row in rows[: limit * 3]:
+        if row.customer_id not in seen:
+            seen.add(row.customer_id)
+            out.append(row)
+    return out[:limit]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,13 +18,26 @@ from zhuli.access.scoping import get_visible_or_404, require, visible
 from zhuli.accounts.models import User
 from zhuli.audit.services import audit_record
 from zhuli.core import text
-from zhuli.core.errors import Conflict, Forbidden, InvalidInput
+from zhuli.core.deletion import delete_rows
+from zhuli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.core.models import Region
-from zhuli.core.registry import owner_change_hooks
+from zhuli.core.registry import customer_delete_hooks, owner_change_hooks
 from zhuli.preferences.models import DictionaryItem
+from zhuli.tenancy.context import require_same_tenant
 
 from .duplicates import DuplicateReport, duplicates_find
-from .models import Contact, Customer, CustomerKind, Gender, OwnerChange, Pool, PoolRule, RecentView
+from .models import (
+    Contact,
+    Customer,
+    CustomerCap,
+    CustomerKind,
+    Gender,
+    OwnerChange,
+    Pool,
+    PoolDepartment,
+    PoolRule,
+    RecentView,
+)
 
 TEXT_LIMITS = {
     "name": 200, "short_name": 100, "english_name": 200, "external_code": 60, "number": 40, "address": 300,
@@ -63,8 +78,10 @@ class SaveResult:
     warnings: list[dict] = field(default_factory=list)
 
 
-def _clean(actor: Actor, data: dict, *, instance: Customer | None) -> dict:
-    """Checks and normalises every field given; raises InvalidInput naming each bad field."""
+def _clean(actor: Actor, data: dict, *, instance: Customer | None, accept_inactive_items: bool = False) -> dict:
+    """Checks and normalises every field given; raises InvalidInput naming each bad field.
+    Deactivated dictionary items are refused unless already on the record, or `accept_inactive_items`
+    (imports match a value to its item even when deactivated: DESIGN §5, never a row error)."""
     errors: dict[str, str] = {}
     out: dict = {}
     kind = data.get("kind", instance.kind if instance else None)
@@ -120,7 +137,7 @@ def _clean(actor: Actor, data: dict, *, instance: Customer | None) -> dict:
         key = f"{name}_id"
         if key in data:
             out[name] = _dictionary_value(actor, kind_code, data[key], current=getattr(instance, key, None),
-                                          errors=errors, field=key)
+                                          errors=errors, field=key, accept_inactive=accept_inactive_items)
     _clean_regions(data, out, errors, instance)
     if errors:
         raise InvalidInput(errors)
@@ -128,7 +145,7 @@ def _clean(actor: Actor, data: dict, *, instance: Customer | None) -> dict:
     return out
 
 
-def _dictionary_value(actor, kind, value, *, current, errors, field):
+def _dictionary_value(actor, kind, value, *, current, errors, field, accept_inactive: bool = False):
     if value in (None, "", 0):
         return None
     try:
@@ -137,7 +154,7 @@ def _dictionary_value(actor, kind, value, *, current, errors, field):
         errors[field] = _("无效的选项")
         return None
     item = visible(DictionaryItem, actor).filter(kind=kind, pk=pk).first()
-    if item is None or (not item.is_active and pk != current):
+    if item is None or (not item.is_active and pk != current and not accept_inactive):
         errors[field] = _("无效的选项")
     return item
 
@@ -206,24 +223,27 @@ def _resolve_owner(actor: Actor, owner_id) -> User | None:
 
 @transaction.atomic
 def customer_create(*, actor: Actor, data: dict, allow_duplicate: bool = False, owner: User | None = None,
-                    check_duplicates: bool = True) -> SaveResult:
+                    check_duplicates: bool = True, pool: Pool | None = None,
+                    accept_inactive_items: bool = False) -> SaveResult:
     """A new customer owned by the creator (or a chosen owner, for those who may transfer)."""
     require(actor, "customers.create")
-    cleaned = _clean(actor, data, instance=None)
+    cleaned = _clean(actor, data, instance=None, accept_inactive_items=accept_inactive_items)
     if owner is None and data.get("owner_id") not in (None, ""):
         owner = _resolve_owner(actor, data["owner_id"])
     if owner is not None and owner.pk != actor.user_id and not actor.can("customers", "transfer"):
         raise Forbidden(_("您只能创建自己负责的客户"))
-    if owner is None and data.get("to_pool"):
+    if owner is None and (data.get("to_pool") or pool is not None):
         # Straight into the pool (公海) is a hand-over, allowed to those who may transfer.
         require(actor, "customers.transfer")
     elif owner is None:
         owner = actor.user
+    if pool is None:
+        pool = _pool_choice(actor, data.get("pool_id")) or pool_default()
     warnings = _check_duplicates(actor, cleaned, instance=None, allow_duplicate=allow_duplicate) \
         if check_duplicates else []
     now = timezone.now()
     customer = Customer(**cleaned, owner=owner, department_id=getattr(owner, "department_id", None),
-                        created_by_id=actor.user_id, pool=pool_default(),
+                        created_by_id=actor.user_id, pool=pool,
                         owned_since=now if owner else None, pooled_at=None if owner else now)
     customer_search_keys(customer, [])
     customer.save()
@@ -233,14 +253,15 @@ def customer_create(*, actor: Actor, data: dict, allow_duplicate: bool = False, 
 
 
 @transaction.atomic
-def customer_update(*, actor: Actor, customer_id: int, data: dict, allow_duplicate: bool = False) -> SaveResult:
+def customer_update(*, actor: Actor, customer_id: int, data: dict, allow_duplicate: bool = False,
+                    accept_inactive_items: bool = False) -> SaveResult:
     """Edits the fields given; the kind may not change after creation."""
     customer = get_visible_or_404(Customer, actor, customer_id, queryset=visible(Customer, actor).select_for_update())
     require(actor, "customers.edit")
     if "kind" in data and data["kind"] != customer.kind:
         raise InvalidInput({"kind": _("客户类型创建后不能修改")})
     data = {k: v for k, v in data.items() if k not in ("owner_id", "kind")}
-    cleaned = _clean(actor, data, instance=customer)
+    cleaned = _clean(actor, data, instance=customer, accept_inactive_items=accept_inactive_items)
     warnings = []
     if any(k in cleaned for k in ("name", "credit_code", "phone", "mobile", "website")):
         warnings = _check_duplicates(actor, cleaned, instance=customer, allow_duplicate=allow_duplicate)
@@ -257,11 +278,20 @@ def customer_update(*, actor: Actor, customer_id: int, data: dict, allow_duplica
 
 @transaction.atomic
 def customer_delete(*, actor: Actor, customer_id: int) -> None:
-    """Deletes a customer with its contacts and follow-ups; the audit keeps its name."""
+    """Deletes a customer with everything hanging off it; the audit keeps its name.
+
+    One DELETE per table filtered by tenant and customer, so each uses a (tenant, customer …) index; the
+    ORM's collector would look up every child table by customer_id alone (a full scan each) and null
+    references table by table. Modules above customers delete theirs through customer_delete_hooks.
+    References among these rows (a follow-up's contact, a todo's follow-up) never leave the customer."""
     customer = get_visible_or_404(Customer, actor, customer_id)
     require(actor, "customers.delete")
     audit_record(actor=actor, action="customer.delete", target=customer, changes={"name": customer.name})
-    customer.delete()
+    for hook in customer_delete_hooks.values():
+        hook(customer=customer)
+    for model in (Contact, OwnerChange, RecentView):
+        delete_rows(model.objects.filter(customer=customer))
+    delete_rows(Customer.objects.filter(pk=customer.pk))
 
 
 @transaction.atomic
@@ -437,3 +467,467 @@ def contact_delete(*, actor: Actor, contact_id: int) -> None:
     audit_record(actor=actor, action="contact.delete", target=contact)
     contact.delete()
     _refresh_customer_keys(customer)
+
+
+# ---- the pool (公海): claim, assign, release, auto-return --------------------------------------------
+
+class OwnerChangeKind:
+    TRANSFER, CLAIM, ASSIGN, RELEASE, AUTO_RETURN = "transfer", "claim", "assign", "release", "auto_return"
+
+
+def customer_cap_of(user: User) -> int | None:
+    """The user's customer cap: their own row wins over their role's; no row means no cap."""
+    caps = {(cap.user_id is not None): cap.limit for cap in
+            CustomerCap.objects.filter(Q(user_id=user.pk) | Q(user__isnull=True, role=user.role))}
+    return caps.get(True, caps.get(False))
+
+
+def _check_cap(user: User, adding: int, *, for_self: bool) -> None:
+    """Refuses owning `adding` more customers past the cap. The user's row is locked first (PostgreSQL), so two
+    claims by one person at once are counted one after the other; SQLite's immediate transactions already are."""
+    cap = customer_cap_of(user)
+    if cap is None:
+        return
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    owned = Customer.objects.filter(owner_id=user.pk).count()
+    if owned + adding <= cap:
+        return
+    if for_self:
+        raise Conflict(_("您已有 %(n)s 个客户，已达上限 %(cap)s，不能再领取") % {"n": owned, "cap": cap}, code="cap")
+    raise Conflict(_("%(name)s 已有 %(n)s 个客户，上限 %(cap)s，最多还能分配 %(room)s 个") % {
+        "name": user.display_name, "n": owned, "cap": cap, "room": max(0, cap - owned)}, code="cap")
+
+
+def _owner_log(actor: Actor, customer: Customer, *, from_owner_id, to_owner: User | None, kind: str, reason: str,
+               pool: Pool | None = None) -> None:
+    OwnerChange.objects.create(customer=customer, from_owner_id=from_owner_id, to_owner=to_owner, kind=kind,
+                               reason=reason, changed_by_id=actor.user_id)
+    changes = {"owner": [from_owner_id, getattr(to_owner, "pk", None)], "kind": kind, "reason": reason}
+    if pool is not None:
+        changes["pool"] = pool.name
+    audit_record(actor=actor, action=f"customer.{kind}", target=customer, changes=changes)
+    for hook in owner_change_hooks.values():
+        hook(customer=customer, from_owner_id=from_owner_id, to_owner=to_owner)
+
+
+def _taken_message(customer_id: int) -> str:
+    row = Customer.objects.filter(pk=customer_id).values("owner__name", "owner__is_active").first() or {}
+    from zhuli.accounts.models import owner_display
+
+    name = owner_display(row.get("owner__name"), row.get("owner__is_active"))
+    return _("该客户已被 %(name)s 领取") % {"name": name} if name else _("该客户已不在公海中")
+
+
+def _take_from_pool(actor: Actor, customer: Customer, to_user: User, kind: str, reason: str) -> None:
+    """The race-safe step: only a row still without an owner changes; the loser of a race gets a 409."""
+    now = timezone.now()
+    taken = Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(
+        owner=to_user, department_id=to_user.department_id, owned_since=now, pooled_at=None, updated_at=now)
+    if taken != 1:
+        raise Conflict(_taken_message(customer.pk), code="taken")
+    customer.owner, customer.department_id, customer.owned_since, customer.pooled_at = to_user, to_user.department_id, now, None
+    _owner_log(actor, customer, from_owner_id=None, to_owner=to_user, kind=kind, reason=reason)
+
+
+def may_claim(actor: Actor, customer: Customer) -> bool:
+    """Members of the customer's pool who may own customers claim it while it has no owner."""
+    from .selectors import pool_ids_member
+
+    return (customer.owner_id is None and actor.user_id is not None and actor.can("customers", "create")
+            and customer.pool_id in pool_ids_member(actor))
+
+
+def may_assign(actor: Actor, customer: Customer) -> bool:
+    return customer.owner_id is None and actor.can("customers", "transfer")
+
+
+def may_release(actor: Actor, customer: Customer) -> bool:
+    """The owner releases their own customers; others need the transfer right (and to see the customer)."""
+    return customer.owner_id is not None and (
+        customer.owner_id == actor.user_id or actor.can("customers", "transfer"))
+
+
+@transaction.atomic
+def customer_claim(*, actor: Actor, customer_id: int) -> Customer:
+    """领取: a member of the customer's pool takes it, within their customer cap."""
+    customer = get_visible_or_404(Customer, actor, customer_id)
+    require(actor, "customers.create")
+    if customer.owner_id is not None:
+        raise Conflict(_taken_message(customer.pk), code="taken")
+    if actor.user_id is None:
+        raise Forbidden(_("只有用户本人可以领取客户"))
+    if not may_claim(actor, customer):
+        raise Forbidden(_("您不是该客户所在公海的成员，不能领取"))
+    _check_cap(actor.user, 1, for_self=True)
+    _take_from_pool(actor, customer, actor.user, OwnerChangeKind.CLAIM, "")
+    return customer
+
+
+@transaction.atomic
+def customer_assign(*, actor: Actor, customer_ids: list[int], owner_id, reason: str = "") -> list[Customer]:
+    """分配: a manager gives visible pool customers to an active colleague in their scope, within that
+    colleague's customer cap; all or nothing."""
+    ids = list(dict.fromkeys(int(i) for i in customer_ids))
+    if not ids:
+        raise InvalidInput({"customer_ids": _("请先选择客户")})
+    customers = list(visible(Customer, actor).filter(pk__in=ids).order_by("pk"))
+    if len(customers) != len(ids):
+        if len(ids) == 1:
+            raise NotFound(_("记录不存在或无权查看"))
+        raise InvalidInput({"customer_ids": _("部分客户不存在或无权操作")})
+    require(actor, "customers.transfer")
+    try:
+        to_user = _resolve_owner(actor, owner_id)
+    except NotFound:
+        raise InvalidInput({"owner_id": _("负责人不存在")})
+    owners = actor.owner_ids(actor.grant("customers").scope)
+    if owners is not None and to_user.pk not in owners:
+        raise InvalidInput({"owner_id": _("只能分配给您管理范围内的同事")})
+    taken = [c for c in customers if c.owner_id is not None]
+    if taken:
+        raise Conflict(_taken_message(taken[0].pk) if len(customers) == 1 else
+                       _("“%(name)s”已有负责人，不在公海中") % {"name": taken[0].name}, code="taken")
+    _check_cap(to_user, len(customers), for_self=False)
+    reason = text.clean_text(reason)[:200]
+    for customer in customers:
+        _take_from_pool(actor, customer, to_user, OwnerChangeKind.ASSIGN, reason)
+    return customers
+
+
+def _pool_choice(actor: Actor, pool_id) -> Pool | None:
+    if pool_id in (None, ""):
+        return None
+    try:
+        return get_visible_or_404(Pool, actor, pool_id)
+    except NotFound:
+        raise InvalidInput({"pool_id": _("公海不存在")})
+
+
+@transaction.atomic
+def customer_release(*, actor: Actor, customer_ids: list[int], reason: str, pool_id=None) -> list[Customer]:
+    """放入公海: the owner (or someone who may transfer) gives customers up with a reason; they go to their own
+    pool (the default one when none) or the pool chosen."""
+    ids = list(dict.fromkeys(int(i) for i in customer_ids))
+    if not ids:
+        raise InvalidInput({"customer_ids": _("请先选择客户")})
+    customers = list(visible(Customer, actor).filter(pk__in=ids).select_for_update().order_by("pk"))
+    if len(customers) != len(ids):
+        if len(ids) == 1:
+            raise NotFound(_("记录不存在或无权查看"))
+        raise InvalidInput({"customer_ids": _("部分客户不存在或无权操作")})
+    for customer in customers:
+        if customer.owner_id is None:
+            raise Conflict(_("“%(name)s”已在公海中") % {"name": customer.name}, code="in_pool")
+        if not may_release(actor, customer):
+            raise Forbidden(_("只能将自己负责的客户放入公海；放入他人的客户需要转移权限"))
+    reason = text.clean_text(reason or "")[:200]
+    if not reason:
+        raise InvalidInput({"reason": _("请填写放入公海的原因")})
+    chosen = _pool_choice(actor, pool_id)
+    default = None
+    now = timezone.now()
+    for customer in customers:
+        pool = chosen or (customer.pool if customer.pool_id else None) or default or pool_default()
+        default = default or (pool if pool.is_default else None)
+        from_owner_id = customer.owner_id
+        moved = Customer.objects.filter(pk=customer.pk, owner_id=from_owner_id).update(
+            owner=None, department=None, pool=pool, pooled_at=now, updated_at=now)
+        if moved != 1:
+            raise Conflict(_("“%(name)s”的负责人刚刚变了，请刷新后再试") % {"name": customer.name})
+        customer.owner, customer.department, customer.pool, customer.pooled_at = None, None, pool, now
+        _owner_log(actor, customer, from_owner_id=from_owner_id, to_owner=None, kind=OwnerChangeKind.RELEASE,
+                   reason=reason, pool=pool)
+    return customers
+
+
+# ---- auto-return ------------------------------------------------------------------------------------
+
+@dataclass
+class RuleGroup:
+    """Owned customers one rule governs: those of `pool` (the default pool also takes customers without one)
+    whose level is `level_id`, or, for the general rule, whose level has no rule of its own."""
+
+    pool: Pool
+    rule: PoolRule
+    condition: Q
+
+
+def _rule_groups(pools: list[Pool] | None = None) -> list[RuleGroup]:
+    pools = pools if pools is not None else list(Pool.objects.all())
+    rules: dict[int, list[PoolRule]] = {}
+    for rule in PoolRule.objects.filter(is_active=True, pool__in=pools):
+        rules.setdefault(rule.pool_id, []).append(rule)
+    groups = []
+    for pool in pools:
+        in_pool = Q(pool_id=pool.pk) | Q(pool__isnull=True) if pool.is_default else Q(pool_id=pool.pk)
+        pool_rules = rules.get(pool.pk, [])
+        levelled = [r.level_id for r in pool_rules if r.level_id is not None]
+        for rule in pool_rules:
+            if rule.no_followup_days is None and rule.no_deal_days is None:
+                continue  # a level rule without limits exempts that level
+            level = Q(level_id=rule.level_id) if rule.level_id is not None else ~Q(level_id__in=levelled)
+            groups.append(RuleGroup(pool, rule, in_pool & level))
+    return groups
+
+
+def _day_start(day: datetime.date, zone) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+
+
+def _references():
+    """When the customer was last followed up / won, counted from when its owner got it."""
+    since = Coalesce("owned_since", "created_at")
+    return {"ref_followup": Greatest(since, Coalesce("last_followup_at", since)),
+            "ref_deal": Greatest(since, Coalesce("last_won_at", since))}
+
+
+def _due(group: RuleGroup, today: datetime.date, zone, *, ahead: int = 0) -> list[tuple[str, Q, int, str]]:
+    """(reason, condition, limit, reference field) of each limit of the rule: due once the reference day is more than
+    `limit` days before today (+ `ahead` for the warning). Days are the tenant's calendar days."""
+    out = []
+    rule = group.rule
+    if rule.no_followup_days is not None:
+        cutoff = _day_start(today - datetime.timedelta(days=rule.no_followup_days - ahead), zone)
+        out.append((_("超过 %(n)s 天未跟进") % {"n": rule.no_followup_days}, Q(ref_followup__lt=cutoff),
+                    rule.no_followup_days, "ref_followup"))
+    if rule.no_deal_days is not None:
+        cutoff = _day_start(today - datetime.timedelta(days=rule.no_deal_days - ahead), zone)
+        out.append((_("超过 %(n)s 天未成交") % {"n": rule.no_deal_days}, Q(ref_deal__lt=cutoff), rule.no_deal_days,
+                    "ref_deal"))
+    return out
+
+
+def pools_auto_return(*, tenant, now: datetime.datetime | None = None) -> int:
+    """The daily job for one tenant (its tenant active): owned customers past their pool's rule go back to the
+    pool, each with its reason in the owner log. One query per rule and limit, whatever the tenant's size."""
+    from zhuli.tenancy.context import tenant_context
+
+    now = now or timezone.now()
+    zone = tenant.zone
+    today = now.astimezone(zone).date()
+    actor = Actor.system_for(tenant)
+    moved = 0
+    with tenant_context(tenant), transaction.atomic():
+        pool_default()  # customers without a pool belong to the default one, which must exist
+        for group in _rule_groups():
+            for reason, due, _limit, _field in _due(group, today, zone):
+                rows = list(Customer.objects.filter(owner__isnull=False).filter(group.condition)
+                            .annotate(**_references()).filter(due).select_for_update(of=("self",))
+                            .values_list("pk", "owner_id"))
+                if not rows:
+                    continue
+                ids = [pk for pk, _owner in rows]
+                Customer.objects.filter(pk__in=ids).update(owner=None, department=None, pool=group.pool,
+                                                           pooled_at=now, updated_at=now)
+                customers = Customer.objects.in_bulk(ids)
+                for pk, owner_id in rows:
+                    _owner_log(actor, customers[pk], from_owner_id=owner_id, to_owner=None,
+                               kind=OwnerChangeKind.AUTO_RETURN, reason=reason, pool=group.pool)
+                moved += len(rows)
+    return moved
+
+
+def pools_auto_return_all(now: datetime.datetime) -> str:
+    """The scheduled job: every active tenant, on its own calendar day (re-running the same day moves nothing
+    more, since the limits count whole days)."""
+    from zhuli.tenancy.models import Tenant, TenantStatus
+
+    moved = 0
+    for tenant in Tenant.objects.filter(status=TenantStatus.ACTIVE).order_by("pk"):
+        with timezone.override(tenant.zone):
+            moved += pools_auto_return(tenant=tenant, now=now)
+    return f"{moved} returned"
+
+
+def customer_set_last_won(*, customer_id: int, at) -> None:
+    """Called by the sales services when an opportunity is won; keeps the latest win (pool auto-return)."""
+    from django.db.models import Q
+
+    Customer.objects.filter(Q(last_won_at__isnull=True) | Q(last_won_at__lt=at), pk=customer_id).update(last_won_at=at)
+
+
+# ---- pool settings (company admins) -------------------------------------------------------------
+
+def _require_admin(actor: Actor) -> None:
+    require_same_tenant(actor.tenant)
+    if not (actor.is_admin or actor.system):
+        raise Forbidden(_("只有公司管理员可以设置公海"))
+
+
+def _clean_pool(actor: Actor, data: dict, *, instance: Pool | None) -> dict:
+    from zhuli.accounts.models import Department
+
+    errors, out = {}, {}
+    if "name" in data or instance is None:
+        name = text.clean_text(data.get("name") or "")
+        if not name:
+            errors["name"] = _("请填写公海名称")
+        elif len(name) > 60:
+            errors["name"] = _("最多 %(n)s 个字符") % {"n": 60}
+        elif Pool.objects.filter(name=name).exclude(pk=getattr(instance, "pk", None)).exists():
+            errors["name"] = _("已有同名的公海")
+        out["name"] = name
+    if "warn_days" in data:
+        try:
+            warn = int(data["warn_days"])
+        except (TypeError, ValueError):
+            warn = -1
+        if not 0 <= warn <= 365:
+            errors["warn_days"] = _("提前提醒天数应为 0 到 365 之间的整数")
+        out["warn_days"] = warn
+    if "department_ids" in data:
+        try:
+            wanted = {int(i) for i in data["department_ids"] or []}
+        except (TypeError, ValueError):
+            wanted = {-1}
+        found = set(visible(Department, actor).filter(pk__in=wanted).values_list("pk", flat=True)) if wanted else set()
+        if found != wanted:
+            errors["department_ids"] = _("成员部门不存在")
+        out["department_ids"] = sorted(found)
+    if errors:
+        raise InvalidInput(errors)
+    return out
+
+
+def _set_members(pool: Pool, department_ids: list[int]) -> None:
+    PoolDepartment.objects.filter(pool=pool).exclude(department_id__in=department_ids).delete()
+    have = set(PoolDepartment.objects.filter(pool=pool).values_list("department_id", flat=True))
+    PoolDepartment.objects.bulk_create([PoolDepartment(pool=pool, department_id=d, tenant=pool.tenant)
+                                        for d in department_ids if d not in have])
+
+
+@transaction.atomic
+def pool_create(*, actor: Actor, data: dict) -> Pool:
+    """A new pool; with no member department everyone is a member."""
+    _require_admin(actor)
+    cleaned = _clean_pool(actor, data, instance=None)
+    departments = cleaned.pop("department_ids", [])
+    order = (Pool.objects.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    pool = Pool.objects.create(**cleaned, order=order)
+    _set_members(pool, departments)
+    audit_record(actor=actor, action="pool.create", target=pool, changes={**cleaned, "departments": departments})
+    return pool
+
+
+@transaction.atomic
+def pool_update(*, actor: Actor, pool_id, data: dict) -> Pool:
+    pool = get_visible_or_404(Pool, actor, pool_id, queryset=Pool.objects.select_for_update())
+    _require_admin(actor)
+    cleaned = _clean_pool(actor, data, instance=pool)
+    departments = cleaned.pop("department_ids", None)
+    for k, v in cleaned.items():
+        setattr(pool, k, v)
+    pool.save()
+    if departments is not None:
+        _set_members(pool, departments)
+    audit_record(actor=actor, action="pool.update", target=pool,
+                 changes={**cleaned, **({"departments": departments} if departments is not None else {})})
+    return pool
+
+
+@transaction.atomic
+def pool_delete(*, actor: Actor, pool_id) -> None:
+    """The default pool stays; a pool still holding (or being home to) customers cannot go."""
+    pool = get_visible_or_404(Pool, actor, pool_id, queryset=Pool.objects.select_for_update())
+    _require_admin(actor)
+    if pool.is_default:
+        raise Conflict(_("默认公海不能删除"))
+    held = Customer.objects.filter(pool=pool).count()
+    if held:
+        raise Conflict(_("公海“%(name)s”中还有 %(n)s 个客户（含曾在此公海、已被领取的客户），不能删除")
+                       % {"name": pool.name, "n": held})
+    audit_record(actor=actor, action="pool.delete", target=pool, changes={"name": pool.name})
+    pool.delete()
+
+
+def _limit(data: dict, name: str, errors: dict):
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = -1
+    if not 1 <= days <= 3650:
+        errors[name] = _("天数应为 1 到 3650 之间的整数，留空表示不限")
+    return days
+
+
+@transaction.atomic
+def pool_rule_save(*, actor: Actor, pool_id, level_id=None, data: dict) -> PoolRule:
+    """Sets the pool's general rule (no level) or a level's rule, creating it when missing. For a level, both
+    limits empty exempts that level from auto-return."""
+    pool = get_visible_or_404(Pool, actor, pool_id)
+    _require_admin(actor)
+    errors: dict = {}
+    level = None
+    if level_id not in (None, ""):
+        level = visible(DictionaryItem, actor).filter(kind="level", pk=_int_or_none(level_id)).first()
+        if level is None:
+            errors["level_id"] = _("客户等级不存在")
+    no_followup, no_deal = _limit(data, "no_followup_days", errors), _limit(data, "no_deal_days", errors)
+    if errors:
+        raise InvalidInput(errors)
+    rule, _created = PoolRule.objects.select_for_update().get_or_create(pool=pool, level=level)
+    before = [rule.no_followup_days, rule.no_deal_days, rule.is_active]
+    rule.no_followup_days, rule.no_deal_days = no_followup, no_deal
+    rule.is_active = bool(data.get("is_active", True))
+    rule.save()
+    audit_record(actor=actor, action="pool.rule", target=pool, changes={
+        "level": getattr(level, "name", None), "rule": [before, [no_followup, no_deal, rule.is_active]]})
+    return rule
+
+
+@transaction.atomic
+def pool_rule_clear(*, actor: Actor, pool_id, level_id) -> None:
+    """Removes a level's own rule: the level follows the pool's general rule again."""
+    pool = get_visible_or_404(Pool, actor, pool_id)
+    _require_admin(actor)
+    rule = PoolRule.objects.filter(pool=pool, level_id=_int_or_none(level_id), level__isnull=False).first()
+    if rule is None:
+        return
+    audit_record(actor=actor, action="pool.rule_clear", target=pool, changes={"level": rule.level_id})
+    rule.delete()
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@transaction.atomic
+def customer_cap_set(*, actor: Actor, limit, role: str = "", user_id=None) -> CustomerCap | None:
+    """The cap of a role, or of one user (which wins over the role's); an empty limit removes it (no cap)."""
+    from zhuli.access.roles import Role
+
+    _require_admin(actor)
+    errors: dict = {}
+    user = None
+    if user_id not in (None, ""):
+        user = visible(User, actor).filter(pk=_int_or_none(user_id)).first()
+        if user is None:
+            errors["user_id"] = _("用户不存在")
+        role = ""
+    elif role not in Role.values:
+        errors["role"] = _("未知的角色")
+    value = None
+    if limit not in (None, ""):
+        value = _int_or_none(limit)
+        if value is None or not 0 <= value <= 1_000_000:
+            errors["limit"] = _("客户上限应为 0 到 1000000 之间的整数，留空表示不限")
+    if errors:
+        raise InvalidInput(errors)
+    existing = CustomerCap.objects.filter(user=user) if user else CustomerCap.objects.filter(user__isnull=True, role=role)
+    before = existing.values_list("limit", flat=True).first()
+    target = user.name if user else role
+    if value is None:
+        existing.delete()
+        audit_record(actor=actor, action="customer_cap.delete", changes={"target": target, "limit": [before, None]})
+        return None
+    cap = existing.select_for_update().first() or CustomerCap(user=user, role=role, limit=value)
+    cap.limit = value
+    cap.save()
+    audit_record(actor=actor, action="customer_cap.set", target=cap, changes={"target": target, "limit": [before, value]})
+    return cap

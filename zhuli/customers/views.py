@@ -25,24 +25,46 @@ from zhuli.accounts.models import Department, User
 from zhuli.core import text
 from zhuli.core.errors import AppError
 from zhuli.core.pagination import paginate
-from zhuli.core.registry import customer_sections
+from zhuli.core.registry import customer_sections, feature_on
 from zhuli.preferences.selectors import dictionary_list
+from zhuli.web.decorators import admin_required
 from zhuli.web.errors import form_errors_from
 
 from . import selectors
 from .duplicates import duplicates_find
-from .forms import ContactForm, CustomerFilterForm, CustomerForm, TransferForm, region_choices
-from .models import CustomerKind
+from .forms import (
+    AssignForm,
+    ContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+    PoolFilterForm,
+    ReleaseForm,
+    TransferForm,
+    region_choices,
+)
+from .models import Customer, CustomerKind
 from .services import (
     DuplicateCustomer,
     contact_create,
     contact_delete,
     contact_update,
+    customer_assign,
+    customer_cap_set,
+    customer_claim,
     customer_create,
     customer_record_view,
+    customer_release,
     customer_transfer,
     customer_update,
+    may_assign,
+    may_claim,
     may_override_duplicates,
+    may_release,
+    pool_create,
+    pool_delete,
+    pool_rule_clear,
+    pool_rule_save,
+    pool_update,
 )
 
 COUNT_CAP = 10000  # an exact COUNT(*) over a big tenant is slow (DESIGN §7): show "10000+"
@@ -61,8 +83,8 @@ COLUMNS = [
 WIDE_ONLY = {"created_at": "d-none d-xxl-table-cell"}  # columns dropped on narrower screens
 FILTER_DICTS = [("status", gettext_lazy("客户状态")), ("level", gettext_lazy("客户等级")),
                 ("source", gettext_lazy("客户来源")), ("industry", gettext_lazy("行业"))]
-OWNER_CHANGE_KINDS = {"transfer": gettext_lazy("转移"), "claim": gettext_lazy("领取"), "assign": gettext_lazy("分配"), "release": gettext_lazy("退回公海"),
-                      "return": gettext_lazy("自动回收")}
+OWNER_CHANGE_KINDS = {"transfer": gettext_lazy("转移"), "claim": gettext_lazy("领取"), "assign": gettext_lazy("分配"),
+                      "release": gettext_lazy("放入公海"), "auto_return": gettext_lazy("自动回收")}
 
 
 def _query(request, **changes) -> str:
@@ -187,6 +209,8 @@ def customer_list(request):
         "page_size": page_size,
         "can_create": actor.can("customers", "create"),
         "can_transfer": actor.can("customers", "transfer"),
+        # Bulk 放入公海 is for owners (their own customers) and those who may transfer.
+        "can_bulk": actor.can("customers", "transfer") or actor.can("customers", "create"),
         "can_export": actor.can("customers", "export"),
         "export_xlsx": f"{export_base}?{urlencode({**export_params, 'format': 'xlsx'})}",
         "export_csv": f"{export_base}?{urlencode({**export_params, 'format': 'csv'})}",
@@ -344,6 +368,8 @@ def customer_detail(request, pk: int):
     customer_record_view(actor=actor, customer=customer)
     sections = []
     for entry in customer_sections.items():
+        if not feature_on(actor.tenant, entry.value.feature):
+            continue
         html = entry.value.render(request, customer)
         if html:
             sections.append({"key": entry.key, "title": entry.value.title, "html": html})
@@ -353,7 +379,11 @@ def customer_detail(request, pk: int):
     if can_transfer:
         colleagues = list(visible(User, actor).filter(is_active=True).exclude(pk=customer.owner_id or 0)
                           .only("id", "name", "is_active").order_by("name", "id"))
+    can_assign = may_assign(actor, customer)
     return render(request, "customers/detail.html", {
+        "can_claim": may_claim(actor, customer), "can_assign": can_assign, "can_release": may_release(actor, customer),
+        "pools": selectors.pool_list(actor=actor) if customer.owner_id else [],
+        "assignees": _assignable_users(actor) if can_assign else [],
         "page_title": customer.name,
         "customer": customer,
         "profile_rows": [r for r in rows if r[2] == "tel"],
@@ -419,15 +449,6 @@ def contacts_section(request, customer, *, form=None, editing: int | None = None
     }, request=request)
 
 
-def owner_history_section(request, customer) -> str:
-    rows = list(selectors.owner_changes(actor=request.actor, customer_id=customer.pk)[:50])
-    if not rows:
-        return ""
-    for row in rows:
-        row.kind_label = OWNER_CHANGE_KINDS.get(row.kind, row.kind)
-    return render_to_string("customers/partials/owner_history.html", {"rows": rows}, request=request)
-
-
 # ---- contacts (htmx partials; every answer is the whole contacts section) --------------------------
 
 def _section_response(request, customer, **kw) -> HttpResponse:
@@ -490,3 +511,241 @@ def _contact_or_404(actor, pk: int):
     from .models import Contact
 
     return get_visible_or_404(Contact, actor, pk)
+
+
+# ---- the pool (公海) ----------------------------------------------------------------------------------
+
+POOL_SORTS = ("-pooled_at", "pooled_at", "name", "-id")
+POOL_ENTRY_LABELS = {"release": gettext_lazy("放入公海"), "auto_return": gettext_lazy("自动回收")}
+
+
+def _assignable_users(actor):
+    """Active colleagues within the actor's customer scope: whom a manager may give pool customers to."""
+    owner_ids = actor.owner_ids(actor.grant("customers").scope)
+    users = visible(User, actor).filter(is_active=True).only("id", "name", "is_active").order_by("name", "id")
+    return [u for u in users if owner_ids is None or u.pk in owner_ids]
+
+
+def _pool_row(actor, row, member_ids) -> None:
+    row.claimable = actor.can("customers", "create") and actor.user_id is not None and row.pool_id in member_ids
+    row.entry_label = POOL_ENTRY_LABELS.get(row.pool_entry_kind or "", "")
+
+
+@require_GET
+def pool_page(request):
+    """公海: the pool customers the actor sees, newest in the pool first, to claim or (managers) assign."""
+    actor = request.actor
+    require(actor, "customers.view")
+    form = PoolFilterForm(request.GET)
+    values = form.values()
+    sort = values.get("sort") if values.get("sort") in POOL_SORTS else POOL_SORTS[0]
+    qs = selectors.customer_list(actor=actor, filters=form.filters(), sort=sort)
+    count = qs.order_by()[: COUNT_CAP + 1].count()
+    shown = min(count, COUNT_CAP)
+    pages = max(1, (shown + PAGE_SIZES[0] - 1) // PAGE_SIZES[0])
+    page = paginate(selectors.pool_customer_rows(qs), page=min(values.get("page") or 1, pages),
+                    page_size=PAGE_SIZES[0], count=shown)
+    member_ids = selectors.pool_ids_member(actor)
+    for row in page.items:
+        _pool_row(actor, row, member_ids)
+    can_assign = actor.can("customers", "transfer")
+    levels = [i for i in dictionary_list(actor=actor).filter(kind="level") if i.is_active]
+    return render(request, "customers/pool.html", {
+        "page_title": _("公海"),
+        "page": page, "count_capped": count > COUNT_CAP, "raw": request.GET, "values": values, "sort": sort,
+        "pools": selectors.pool_list(actor=actor), "levels": levels,
+        "sorts": [("-pooled_at", _("最近进入公海")), ("pooled_at", _("最早进入公海")), ("name", _("名称"))],
+        "can_assign": can_assign, "assignees": _assignable_users(actor) if can_assign else [],
+        "prev_url": _query(request, page=page.page - 1) if page.has_previous else "",
+        "next_url": _query(request, page=page.page + 1) if page.has_next else "",
+        "full_path": request.get_full_path(),
+    })
+
+
+@require_POST
+def customer_claim_view(request, pk: int):
+    """领取 (htmx from the pool page: the row comes back as claimed; refusals come back as a toast)."""
+    actor = request.actor
+    customer = customer_claim(actor=actor, customer_id=pk)
+    message = _("已领取“%(name)s”，现在由您负责") % {"name": customer.name}
+    if request.htmx:
+        return render(request, "customers/partials/pool_claimed_row.html", {"c": customer, "message": message})
+    messages.success(request, message)
+    return redirect("customers:detail", pk=customer.pk)
+
+
+def _form_messages(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@require_POST
+def customer_assign_view(request):
+    """分配 one or several pool customers to a colleague (from the pool page or the customer view)."""
+    actor = request.actor
+    require(actor, "customers.transfer")
+    form = AssignForm(request.POST)
+    back = _safe_next(request, reverse("customers:pool"))
+    if not form.is_valid():
+        _form_messages(request, form)
+        return redirect(back)
+    moved = customer_assign(actor=actor, customer_ids=form.cleaned_data["customer_ids"],
+                            owner_id=form.cleaned_data["owner_id"], reason=form.cleaned_data["reason"])
+    owner = moved[0].owner
+    messages.success(request, _("已将 %(n)s 个客户分配给 %(name)s") % {"n": len(moved), "name": owner.display_name})
+    return redirect(back)
+
+
+@require_POST
+def customer_release_view(request):
+    """放入公海 with a reason (the customer list's bulk action, or the customer view's dialog)."""
+    actor = request.actor
+    form = ReleaseForm(request.POST)
+    back = _safe_next(request, reverse("customers:list"))
+    if not form.is_valid():
+        _form_messages(request, form)
+        return redirect(back)
+    moved = customer_release(actor=actor, customer_ids=form.cleaned_data["customer_ids"],
+                             reason=form.cleaned_data["reason"], pool_id=form.cleaned_data.get("pool_id"))
+    messages.success(request, _("已将 %(n)s 个客户放入公海“%(pool)s”") % {"n": len(moved), "pool": moved[0].pool.name})
+    # Released into a pool the actor is no member of, the customer view would now be a 404.
+    if (len(moved) == 1 and back == reverse("customers:detail", args=[moved[0].pk])
+            and not visible(Customer, actor).filter(pk=moved[0].pk).exists()):
+        return redirect("customers:list")
+    return redirect(back)
+
+
+def pool_history_section(request, customer) -> str:
+    """The pool / owner-history section: which pool, since when, and every owner change with kind and reason."""
+    rows = list(selectors.owner_changes(actor=request.actor, customer_id=customer.pk)[:50])
+    for row in rows:
+        row.kind_label = OWNER_CHANGE_KINDS.get(row.kind, row.kind)
+    return render_to_string("customers/partials/owner_history.html", {
+        "rows": rows, "customer": customer, "pool": customer.pool,
+    }, request=request)
+
+
+# ---- pool settings (设置 › 公海; company admins) -----------------------------------------------------------
+
+def _pool_settings_url(anchor: str = "") -> str:
+    return reverse("customers:settings_pools") + (f"#{anchor}" if anchor else "")
+
+
+def _error_messages(request, exc: AppError) -> None:
+    errors = getattr(exc, "errors", None) or {"__all__": [exc.message]}
+    for field_errors in errors.values():
+        for error in field_errors:
+            messages.error(request, error)
+
+
+def _int_list(values) -> list[str]:
+    return [v for v in values if v.isdigit() and len(v) <= 18]
+
+
+@admin_required
+@require_GET
+def pool_settings(request):
+    from zhuli.access.roles import Role
+
+    actor = request.actor
+    pools = selectors.pool_settings_list(actor=actor)
+    levels = list(dictionary_list(actor=actor).filter(kind="level"))
+    for pool in pools:
+        pool.member_ids = {m.department_id for m in pool.members.all()}
+        by_level = {r.level_id: r for r in pool.rules.all()}
+        pool.general = by_level.get(None)
+        pool.level_rows = []
+        for level in levels:
+            rule = by_level.get(level.pk)
+            mode = "inherit" if rule is None else ("exempt" if rule.no_followup_days is None
+                                                    and rule.no_deal_days is None else "custom")
+            if level.is_active or rule is not None:
+                pool.level_rows.append({"level": level, "rule": rule, "mode": mode})
+    departments = list(visible(Department, actor).only("id", "name", "depth", "path").order_by("path"))
+    for d in departments:
+        d.indent = "\u3000" * d.depth
+    caps = selectors.customer_caps(actor=actor)
+    role_caps = {c.role: c.limit for c in caps if c.user_id is None}
+    return render(request, "customers/pool_settings.html", {
+        "page_title": _("公海设置"), "pools": pools, "departments": departments,
+        "roles": [(value, label, role_caps.get(value)) for value, label in Role.choices],
+        "user_caps": [c for c in caps if c.user_id is not None],
+        "users": list(visible(User, actor).filter(is_active=True).only("id", "name", "is_active").order_by("name", "id")),
+    })
+
+
+@admin_required
+@require_POST
+def pool_settings_save(request, pool_id: int | None = None):
+    """Creates a pool (no id) or saves one's name, member departments and warn days."""
+    actor = request.actor
+    data = {"name": request.POST.get("name", ""), "warn_days": request.POST.get("warn_days", "3"),
+            "department_ids": _int_list(request.POST.getlist("department_ids"))}
+    if len(data["department_ids"]) != len(request.POST.getlist("department_ids")):
+        data["department_ids"].append("-1")  # a malformed id is named by the service, not dropped
+    try:
+        pool = (pool_update(actor=actor, pool_id=pool_id, data=data) if pool_id else
+                pool_create(actor=actor, data=data))
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        _error_messages(request, exc)
+        return redirect(_pool_settings_url(f"pool-{pool_id}" if pool_id else "new-pool"))
+    messages.success(request, _("公海“%(name)s”已保存") % {"name": pool.name})
+    return redirect(_pool_settings_url(f"pool-{pool.pk}"))
+
+
+@admin_required
+@require_POST
+def pool_settings_delete(request, pool_id: int):
+    try:
+        pool_delete(actor=request.actor, pool_id=pool_id)
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+        return redirect(_pool_settings_url(f"pool-{pool_id}"))
+    messages.success(request, _("公海已删除"))
+    return redirect(_pool_settings_url())
+
+
+@admin_required
+@require_POST
+def pool_settings_rule(request, pool_id: int):
+    """One rule row: the general rule, or a level's (inherit = no rule of its own, exempt = never returns)."""
+    actor = request.actor
+    level_id = request.POST.get("level_id") or None
+    mode = request.POST.get("mode", "custom")
+    try:
+        if level_id and mode == "inherit":
+            pool_rule_clear(actor=actor, pool_id=pool_id, level_id=level_id)
+        else:
+            data = {"no_followup_days": request.POST.get("no_followup_days", ""),
+                    "no_deal_days": request.POST.get("no_deal_days", ""), "is_active": True}
+            if level_id and mode == "exempt":
+                data = {"is_active": True}
+            pool_rule_save(actor=actor, pool_id=pool_id, level_id=level_id, data=data)
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        _error_messages(request, exc)
+    else:
+        messages.success(request, _("回收规则已保存"))
+    return redirect(_pool_settings_url(f"pool-{pool_id}"))
+
+
+@admin_required
+@require_POST
+def pool_settings_cap(request):
+    """A role's or a user's customer cap; an empty limit removes it."""
+    try:
+        customer_cap_set(actor=request.actor, limit=request.POST.get("limit", ""), role=request.POST.get("role", ""),
+                         user_id=request.POST.get("user_id") or None)
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        _error_messages(request, exc)
+    else:
+        messages.success(request, _("客户上限已保存"))
+    return redirect(_pool_settings_url("caps"))

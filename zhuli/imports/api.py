@@ -85,10 +85,16 @@ MULTIPART_DOC = {
         }}},
     }
 }
+# Customers may also go straight into a pool (公海).
+CUSTOMER_IMPORT_DOC = {"requestBody": {**MULTIPART_DOC["requestBody"], "content": {"multipart/form-data": {"schema": {
+    **MULTIPART_DOC["requestBody"]["content"]["multipart/form-data"]["schema"],
+    "properties": {**MULTIPART_DOC["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"],
+                   "pool": {"type": "integer", "description": "公海 id：导入的客户直接放入该公海（无负责人；需要转移权限）"}},
+}}}}}
 
 
 @router.post("/imports/customers", response=responses(200, ImportJobOut, 403, 413, 422) | {202: ImportQueued},
-             openapi_extra=MULTIPART_DOC)
+             openapi_extra=CUSTOMER_IMPORT_DOC)
 def import_customers(request):
     """Imports customers from a spreadsheet. Up to IMPORT_SYNC_MAX_ROWS rows (5,000) run now and answer 200
     with the counts; bigger files answer 202 `{"id"}` — poll `GET /imports/{id}` until `done` or `failed`."""
@@ -96,7 +102,25 @@ def import_customers(request):
     actor = actor_of(request)
     on_duplicate = (request.POST.get("on_duplicate") or "skip").strip()
     dry_run = _flag(request.POST.get("dry_run"), "dry_run")
+    pool = (request.POST.get("pool") or "").strip() or None
     job, sheet = import_job_create(actor=actor, resource="customers", file=request.FILES.get("file"),
+                                   on_duplicate=on_duplicate, dry_run=dry_run, pool_id=pool)
+    job = import_start(actor=actor, job_id=job.pk, sheet=sheet)
+    if not job.is_finished:
+        return Status(202, {"id": job.pk, "status": job.status})
+    return _job_out(request, job)
+
+
+@router.post("/imports/opportunities", response=responses(200, ImportJobOut, 403, 413, 422) | {202: ImportQueued},
+             openapi_extra=MULTIPART_DOC)
+def import_opportunities(request):
+    """Imports opportunities (机会名称, 客户名称 — an exact visible customer name —, 阶段, 预计金额, 预计成交日期,
+    赢率, 状态, 负责人 …). Duplicates are the same title on the same customer. Same answers as customers."""
+    refuse_oversized(request)
+    actor = actor_of(request)
+    on_duplicate = (request.POST.get("on_duplicate") or "skip").strip()
+    dry_run = _flag(request.POST.get("dry_run"), "dry_run")
+    job, sheet = import_job_create(actor=actor, resource="opportunities", file=request.FILES.get("file"),
                                    on_duplicate=on_duplicate, dry_run=dry_run)
     job = import_start(actor=actor, job_id=job.pk, sheet=sheet)
     if not job.is_finished:
@@ -146,5 +170,31 @@ EXPORT_DOC = {
 def export_customers(request):
     """The caller's customers as `format=xlsx|csv` (default xlsx), with the filters of `GET /customers`."""
     filename, content_type, body = export_build(actor=actor_of(request), resource="customers",
+                                                fmt=request.GET.get("format") or "xlsx", params=request.GET)
+    return download(filename, content_type, body)
+
+
+OPPORTUNITY_EXPORT_DOC = {
+    "parameters": [
+        _query("format", "xlsx（默认）或 csv（UTF-8，带 BOM）", type="string", enum=["xlsx", "csv"]),
+        _query("q", "机会名称或客户名称（含拼音）"),
+        _query("owner", "负责人 id 或 me"),
+        *(_query(name, label, type="integer") for name, label in (
+            ("department", "负责人所在部门（含下级部门）"), ("stage", "阶段"), ("customer", "客户"),
+            ("stale_days", "跟踪中且 N 天内既无跟进也无阶段变更"))),
+        _query("status", "tracking、won、lost、on_hold 或 invalid"),
+        _query("close_from", "预计成交日期起（含）", type="string", format="date"),
+        _query("close_to", "预计成交日期止（含）", type="string", format="date"),
+        _query("amount_min", "预计金额下限（含）"),
+        _query("amount_max", "预计金额上限（含）"),
+        _query("sort", "与销售机会列表相同，如 -amount"),
+    ],
+}
+
+
+@router.get("/exports/opportunities", response=responses(200, None, 403, 422), openapi_extra=OPPORTUNITY_EXPORT_DOC)
+def export_opportunities(request):
+    """The caller's opportunities as `format=xlsx|csv` (default xlsx), with the filters of `GET /opportunities`."""
+    filename, content_type, body = export_build(actor=actor_of(request), resource="opportunities",
                                                 fmt=request.GET.get("format") or "xlsx", params=request.GET)
     return download(filename, content_type, body)

@@ -8,6 +8,16 @@ from .resources import CustomerResource
 
 import_resources.register("customers", CustomerResource(), order=10)
 export_resources.register("customers", CustomerExport(), order=10)
+
+
+def _register_opportunities():
+    from .opportunities import OpportunityExport, OpportunityResource
+
+    import_resources.register("opportunities", OpportunityResource(), order=20)
+    export_resources.register("opportunities", OpportunityExport(), order=20)
+
+
+_register_opportunities()
 menu_entries.register(
     "imports.customers", MenuEntry(label=_("导入客户"), url_name="imports:upload", icon="upload", module="customers"),
     order=90,

@@ -15,8 +15,13 @@ class UploadForm(forms.Form):
     on_duplicate = forms.ChoiceField(label=_("遇到重复客户（名称或统一社会信用代码相同）"),
                                      choices=OnDuplicate.choices, initial=OnDuplicate.SKIP, widget=forms.RadioSelect)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pools=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if pools:
+            # Straight into a pool (公海), without an owner: offered to those who may transfer customers.
+            self.fields["pool"] = forms.TypedChoiceField(
+                label=_("导入到"), required=False, coerce=int, empty_value=None,
+                choices=[("", _("由我负责"))] + [(p.pk, _("公海：%(name)s") % {"name": p.name}) for p in pools])
         # Here, not on the class: `lazy % {...}` there would freeze the help text in the start-up language.
         self.fields["file"].help_text = _("支持 .xlsx、.xls、.csv，最大 %(mb)s MB；第一行是表头") % {
             "mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}

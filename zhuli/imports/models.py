@@ -47,6 +47,9 @@ class ImportJob(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("默认负责人"),
     )
+    # Imported straight into this pool (公海): the new customers have no owner.
+    pool = models.ForeignKey("customers.Pool", null=True, blank=True, db_index=False, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("导入到公海"))
     message = models.CharField(_("说明"), max_length=500, blank=True)
     # A preview (dry run) confirmed by the user points at the real import made from it, once.
     imported_as = models.ForeignKey("self", null=True, blank=True, db_index=False, on_delete=models.SET_NULL,

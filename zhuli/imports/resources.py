@@ -203,6 +203,7 @@ class CustomerImportContext:
     by_code: dict[str, dict]
     dictionary_cache: dict = field(default_factory=dict)
     batch: bool = False  # plain new customers may be inserted in batches (see prepare)
+    pool: object | None = None  # importing into a pool (公海): rows without an owner go there
 
 
 class CustomerResource:
@@ -246,7 +247,8 @@ class CustomerResource:
 
     # ---- one file ----------------------------------------------------------------------------
 
-    def begin(self, *, actor: Actor, owner, mapping: dict[int, str], sheet, writes: bool) -> CustomerImportContext:
+    def begin(self, *, actor: Actor, owner, mapping: dict[int, str], sheet, writes: bool,
+              pool=None) -> CustomerImportContext:
         """Everything the rows share, read once: regions, colleagues, and exact duplicates already in the tenant."""
         name_col = next((i for i, n in mapping.items() if n == "name"), None)
         code_col = next((i for i, n in mapping.items() if n == "credit_code"), None)
@@ -260,7 +262,7 @@ class CustomerResource:
         needs_regions = any(n in ("province", "city", "district") for n in mapping.values())
         require(actor, self.permission)
         return CustomerImportContext(
-            actor=actor, owner=owner, mapping=mapping, writes=writes,
+            actor=actor, owner=owner, mapping=mapping, writes=writes, pool=pool,
             batch=writes and self.batch_inserts and connection.features.can_return_rows_from_bulk_insert,
             regions=RegionIndex(selectors.region_rows() if needs_regions else []),
             users=selectors.active_users(actor=actor) if "owner" in mapping.values() else [],
@@ -344,7 +346,7 @@ class CustomerResource:
         customer_create costs about 6 queries a row, half of them _clean's per-row lookups of the
         dictionary item and region ids. Here _clean checks every other field as usual, while those
         ids need no lookup: they come from this import's own matching (visible dictionary items of
-        the right kind, active; regions whose city lies in the province and district in the city).
+        the right kind, deactivated ones included; regions whose city lies in the province and district in the city).
         Whatever customer_create does besides must be mirrored here; test_batch_path_equals_service
         compares both field by field.
         """
@@ -356,7 +358,7 @@ class CustomerResource:
         ids = {k: v for k, v in row.data.items() if k.endswith("_id")}
         cleaned = _clean(ctx.actor, {k: v for k, v in row.data.items() if k not in ids}, instance=None)
         # tenant: what TenantModel.save() would set, which a batch INSERT never calls.
-        customer = Customer(**cleaned, **ids, tenant=require_tenant(), owner=owner,
+        customer = Customer(**cleaned, **ids, tenant=require_tenant(), owner=owner, pool=ctx.pool,
                             department_id=getattr(owner, "department_id", None), created_by_id=ctx.actor.user_id)
         customer_search_keys(customer, [])
         return customer
@@ -379,7 +381,8 @@ class CustomerResource:
         # when a duplicate is forced, so its role rule (who may override 查重) applies unchanged.
         try:
             customer = customer_create(actor=ctx.actor, data=row.data, owner=owner, allow_duplicate=allow_duplicate,
-                                       check_duplicates=allow_duplicate).customer
+                                       check_duplicates=allow_duplicate, accept_inactive_items=True,
+                                       pool=ctx.pool).customer
         except AppError as exc:
             exc.field = exc.field or "name"  # a refused duplicate is about the name
             raise
@@ -389,7 +392,8 @@ class CustomerResource:
     def update(self, ctx: CustomerImportContext, match: dict, row: ParsedRow):
         """Fills in the cells the row has; the name (the match key), kind and owner stay as they are."""
         data = {k: v for k, v in row.data.items() if k not in ("name", "kind") and v not in ("", None)}
-        customer = customer_update(actor=ctx.actor, customer_id=match["id"], data=data).customer
+        customer = customer_update(actor=ctx.actor, customer_id=match["id"], data=data,
+                                   accept_inactive_items=True).customer
         self._add_related(ctx, row, customer, is_new=False)
         return customer
 
@@ -430,16 +434,14 @@ class CustomerResource:
         return CustomerKind.ENTERPRISE
 
     def _dictionary(self, ctx, row, name, dictionary, value) -> None:
-        """Matched by code or label, else added: a new picklist value is never a row error."""
+        """Matched by code or label, else added: a new picklist value is never a row error. A deactivated
+        item matches too and is used as is (deactivated items stay valid on records)."""
         cache_key = (dictionary, value.casefold())
         if cache_key not in ctx.dictionary_cache:
             item = dictionary_item_ensure(actor=ctx.actor, kind=dictionary, value=value) if ctx.writes else None
             ctx.dictionary_cache[cache_key] = item
         item = ctx.dictionary_cache[cache_key]
         if item is None:
-            return
-        if not item.is_active:
-            row.errors.append((name, _("“%(value)s”在数据字典中已停用，请启用后再导入") % {"value": value}))
             return
         row.data[f"{name}_id"] = item.pk
 

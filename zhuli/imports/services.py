@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhuli.access.actor import Actor
-from zhuli.access.scoping import require
+from zhuli.access.scoping import get_visible_or_404, require
 from zhuli.audit.services import audit_record
 from zhuli.core import text
 from zhuli.core.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
@@ -143,12 +143,14 @@ def _check_options(on_duplicate: str) -> None:
 
 def import_job_create(*, actor: Actor, resource: str, file, on_duplicate: str = OnDuplicate.SKIP,
                       dry_run: bool = False, mapping: dict | None = None, owner=None,
-                      require_mapping: bool = True) -> tuple[ImportJob, Sheet]:
+                      require_mapping: bool = True, pool_id=None) -> tuple[ImportJob, Sheet]:
     """Checks and stores an upload as a pending job; the file must be readable and, unless the
-    mapping is still to be chosen (the web wizard), have every required column."""
+    mapping is still to be chosen (the web wizard), have every required column. With `pool_id` the
+    customers go straight into that pool (公海), without an owner: for roles that may transfer."""
     res = _resource(resource)
     require(actor, res.permission)
     _check_options(on_duplicate)
+    pool = _import_pool(actor, res, pool_id)
     if owner is not None and owner.pk != actor.user_id and not actor.can(res.key, "transfer"):
         raise Forbidden(_("您只能导入由自己负责的客户"))
     checked = _checked(file)
@@ -162,9 +164,23 @@ def import_job_create(*, actor: Actor, resource: str, file, on_duplicate: str = 
         resource=res.key, file=store(checked, folder="imports"),
         original_name=text.clean_text(os.path.basename(checked.original_name or ""))[:200],
         on_duplicate=on_duplicate, dry_run=bool(dry_run), mapping={str(k): v for k, v in chosen.items()},
-        total=len(sheet.rows), created_by_id=actor.user_id, owner=owner or actor.user,
+        total=len(sheet.rows), created_by_id=actor.user_id, owner=None if pool else owner or actor.user, pool=pool,
     )
     return job, sheet
+
+
+def _import_pool(actor: Actor, res, pool_id):
+    if pool_id in (None, ""):
+        return None
+    from zhuli.customers.models import Pool
+
+    if res.key != "customers":
+        raise InvalidInput({"pool": _("只有客户可以导入到公海")})
+    require(actor, "customers.transfer")
+    try:
+        return get_visible_or_404(Pool, actor, pool_id)
+    except NotFound:
+        raise InvalidInput({"pool": _("公海不存在")})
 
 
 @transaction.atomic
@@ -198,7 +214,7 @@ def import_job_confirm(*, actor: Actor, job_id) -> ImportJob:
     job = ImportJob.objects.create(
         resource=preview.resource, file=preview.file, original_name=preview.original_name,
         on_duplicate=preview.on_duplicate, dry_run=False, mapping=preview.mapping, total=preview.total,
-        created_by_id=actor.user_id, owner_id=preview.owner_id,
+        created_by_id=actor.user_id, owner_id=preview.owner_id, pool_id=preview.pool_id,
     )
     # Conditional, so a double click (or two tabs) cannot import the same file twice.
     if not ImportJob.objects.filter(pk=preview.pk, imported_as__isnull=True).update(imported_as=job):
@@ -286,7 +302,8 @@ class _Outcome:
 def _run_rows(actor: Actor, job: ImportJob, res, sheet: Sheet, mapping: dict[int, str]) -> _Outcome:
     out = _Outcome()
     progress = _ProgressWriter(job)
-    owner = job.owner if job.owner_id else actor.user
+    owner = job.owner if job.owner_id else (None if job.pool_id else actor.user)
+    into_pool = {"pool": job.pool} if job.pool_id else {}  # only the customers resource takes a pool
 
     def fail(number, cells, pairs):
         entries = _error_entries(res, sheet.headers, mapping, number, pairs)
@@ -342,7 +359,7 @@ def _run_rows(actor: Actor, job: ImportJob, res, sheet: Sheet, mapping: dict[int
 
     try:
         with transaction.atomic():
-            ctx = res.begin(actor=actor, owner=owner, mapping=mapping, sheet=sheet, writes=True)
+            ctx = res.begin(actor=actor, owner=owner, mapping=mapping, sheet=sheet, writes=True, **into_pool)
             for done, (number, cells) in enumerate(sheet.rows, start=1):
                 if done % PROGRESS_EVERY == 0:
                     progress.write(done)

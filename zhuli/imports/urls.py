@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.upload, name="upload"),
     path("template/<slug:resource>/", views.template, name="template"),
     path("export/customers/", views.export_customers, name="export_customers"),
+    path("export/opportunities/", views.export_opportunities, name="export_opportunities"),
     path("<int:pk>/", views.job_detail, name="job"),
     path("<int:pk>/mapping/", views.mapping, name="mapping"),
     path("<int:pk>/progress/", views.job_progress, name="progress"),

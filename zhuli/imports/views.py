@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhuli.access.scoping import require
 from zhuli.core.errors import AppError
+from zhuli.core.registry import import_resources
 from zhuli.web.errors import form_errors_from
 
 from .forms import MappingForm, UploadForm
@@ -34,25 +35,41 @@ ERRORS_SHOWN = 200
 RECENT_JOBS = 8
 
 
+def _titles(key: str) -> tuple[str, str]:
+    """(upload page title, mapping page title) of a resource; whole sentences, so each translates well."""
+    if key == "opportunities":
+        return _("导入销售机会"), _("导入销售机会：选择列对应")
+    return _("导入客户"), _("导入客户：选择列对应")
+
+
 @require_http_methods(["GET", "POST"])
 def upload(request):
     actor = request.actor
-    require(actor, "customers.create")
+    # Which resource (customers by default; ?resource=opportunities from the opportunity list).
+    key = request.POST.get("resource") or request.GET.get("resource") or "customers"
+    resource = import_resources.get(key) or import_resources.get("customers")
+    require(actor, resource.permission)
     if request.method == "POST":
         refuse_oversized(request)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    pools = []
+    if resource.key == "customers" and actor.can("customers", "transfer"):
+        from zhuli.customers.selectors import pool_list
+
+        pools = pool_list(actor=actor)
+    form = UploadForm(request.POST or None, request.FILES or None, pools=pools)
     if request.method == "POST" and form.is_valid():
         try:
             # The wizard always previews first: this job is a dry run until the user confirms.
-            job, _sheet = import_job_create(actor=actor, resource="customers", file=form.cleaned_data["file"],
+            job, _sheet = import_job_create(actor=actor, resource=resource.key, file=form.cleaned_data["file"],
                                             on_duplicate=form.cleaned_data["on_duplicate"], dry_run=True,
-                                            require_mapping=False)
+                                            require_mapping=False, pool_id=form.cleaned_data.get("pool"))
         except AppError as exc:
             form_errors_from(exc, form, field_map={"mapping": "file"})
         else:
             return redirect("imports:mapping", pk=job.pk)
     return render(request, "imports/upload.html", {
-        "page_title": _("导入客户"), "form": form, "recent": import_job_list(actor=actor)[:RECENT_JOBS],
+        "page_title": _titles(resource.key)[0], "form": form, "resource": resource,
+        "recent": import_job_list(actor=actor)[:RECENT_JOBS],
     })
 
 
@@ -75,7 +92,7 @@ def mapping(request, pk: int):
         else:
             return redirect("imports:job", pk=job.pk)
     return render(request, "imports/mapping.html", {
-        "page_title": _("导入客户：选择列对应"), "job": job, "form": form, "preview": preview,
+        "page_title": _titles(job.resource)[1], "job": job, "form": form, "preview": preview,
     })
 
 
@@ -118,6 +135,13 @@ def errors_file(request, pk: int):
 def template(request, resource: str):
     filename, content = import_template(actor=request.actor, resource=resource)
     return download(filename, XLSX, content)
+
+
+@require_GET
+def export_opportunities(request):
+    filename, content_type, body = export_build(actor=request.actor, resource="opportunities",
+                                                fmt=request.GET.get("format") or "xlsx", params=request.GET)
+    return download(filename, content_type, body)
 
 
 @require_GET

@@ -8,6 +8,8 @@ menu_entries.register("settings", MenuEntry(_("设置"), "preferences:index", "g
 # Settings pages are MenuEntry values (label, url_name, icon): the settings tabs and index list them.
 settings_pages.register("company", MenuEntry(_("公司资料"), "preferences:company", "building", admin_only=True),
                         order=10)
+settings_pages.register("features", MenuEntry(_("功能设置"), "preferences:features", "toggles", admin_only=True),
+                        order=15)
 settings_pages.register("permissions", MenuEntry(_("权限"), "preferences:permissions", "shield-lock", admin_only=True),
                         order=40)
 settings_pages.register("dictionaries",

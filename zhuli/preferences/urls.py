@@ -8,6 +8,7 @@ urlpatterns = [
     path("company/", views.company, name="company"),
     path("company/logo/", views.logo_upload, name="logo_upload"),
     path("company/logo/clear/", views.logo_clear, name="logo_clear"),
+    path("features/", views.features, name="features"),
     path("permissions/", views.permissions, name="permissions"),
     path("permissions/reset/", views.permissions_reset, name="permissions_reset"),
     path("dictionaries/", views.dictionaries, name="dictionaries"),

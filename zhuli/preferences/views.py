@@ -10,7 +10,13 @@ from django.views.decorators.http import require_POST
 from zhuli.access.roles import Action, Role, Scope
 from zhuli.access.services import permission_matrix, permission_matrix_save, permission_reset
 from zhuli.core.errors import AppError, NotFound
-from zhuli.tenancy.services import tenant_logo_clear, tenant_logo_set, tenant_profile_update
+from zhuli.tenancy.models import TrackingStyle
+from zhuli.tenancy.services import (
+    tenant_logo_clear,
+    tenant_logo_set,
+    tenant_profile_update,
+    tenant_tracking_style_set,
+)
 from zhuli.web.decorators import admin_required
 from zhuli.web.errors import form_errors_from
 
@@ -72,6 +78,26 @@ def logo_clear(request):
     tenant_logo_clear(actor=request.actor)
     messages.success(request, _("已恢复默认标志"))
     return redirect("preferences:company")
+
+
+# ---- feature switches (功能设置) -------------------------------------------------------------
+
+
+@admin_required
+def features(request):
+    """The tracking style (客户式 / 机会式 / 两者都用): menus, workbench and customer view follow it."""
+    tenant = request.actor.tenant
+    if request.method == "POST":
+        try:
+            tenant_tracking_style_set(actor=request.actor, style=request.POST.get("tracking_style", ""))
+        except AppError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("功能设置已保存"))
+            return redirect("preferences:features")
+    return render(request, "preferences/features.html", {
+        "page_title": _("功能设置"), "styles": TrackingStyle.choices, "current": tenant.feature("tracking_style"),
+    })
 
 
 # ---- permission matrix ---------------------------------------------------------------------

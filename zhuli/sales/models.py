@@ -53,6 +53,28 @@ class OpportunityStatus(models.TextChoices):
 
 CLOSED_STATUSES = (OpportunityStatus.WON, OpportunityStatus.LOST)
 
+# Allowed status changes (statuses as data; services and templates use the predicates below).
+# Won and lost go back to tracking only by moving the opportunity to an open stage (reopen);
+# an invalid opportunity is revived to tracking before it moves again.
+STATUS_TRANSITIONS = {
+    OpportunityStatus.TRACKING: {OpportunityStatus.WON, OpportunityStatus.LOST, OpportunityStatus.ON_HOLD,
+                                 OpportunityStatus.INVALID},
+    OpportunityStatus.ON_HOLD: {OpportunityStatus.TRACKING, OpportunityStatus.WON, OpportunityStatus.LOST,
+                                OpportunityStatus.INVALID},
+    OpportunityStatus.INVALID: {OpportunityStatus.TRACKING},
+    OpportunityStatus.WON: {OpportunityStatus.TRACKING},
+    OpportunityStatus.LOST: {OpportunityStatus.TRACKING},
+}
+
+
+def status_can_become(current: str, target: str) -> bool:
+    return current == target or target in STATUS_TRANSITIONS.get(current, set())
+
+
+def status_can_move(current: str) -> bool:
+    """Stage moves are refused for invalid opportunities (revive them first)."""
+    return current != OpportunityStatus.INVALID
+
 
 def _dict_fk(label):
     return models.ForeignKey(DictionaryItem, null=True, blank=True, db_index=False, on_delete=models.PROTECT,
@@ -60,7 +82,13 @@ def _dict_fk(label):
 
 
 class Opportunity(TenantModel):
-    """销售机会: a deal being worked on with one customer, moving through the stages."""
+    """销售机会: a deal being worked on with one customer, moving through the stages.
+
+    Probability rule (every path: create, edit, mass update, move, win/lose, import, API): the probability
+    is the stage's; whenever the stage changes, probability becomes the new stage's; a hand-set probability
+    (0–100) is kept until the next stage change (one sent together with a stage change is applied after it);
+    won = 100, lost = 0 always. Changing a stage's probability in Settings does not rewrite opportunities.
+    """
 
     customer = models.ForeignKey(Customer, db_index=False, on_delete=models.CASCADE, related_name="opportunities",
                                  verbose_name=_("客户"))
@@ -106,6 +134,38 @@ class Opportunity(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+    # Predicates for templates and services (see STATUS_TRANSITIONS).
+    @property
+    def can_win(self) -> bool:
+        return self.status != OpportunityStatus.WON and status_can_become(self.status, OpportunityStatus.WON)
+
+    @property
+    def can_lose(self) -> bool:
+        return self.status != OpportunityStatus.LOST and status_can_become(self.status, OpportunityStatus.LOST)
+
+    @property
+    def can_hold(self) -> bool:
+        return self.status != OpportunityStatus.ON_HOLD and status_can_become(self.status, OpportunityStatus.ON_HOLD)
+
+    @property
+    def can_invalidate(self) -> bool:
+        return self.status != OpportunityStatus.INVALID and status_can_become(self.status, OpportunityStatus.INVALID)
+
+    @property
+    def can_resume(self) -> bool:
+        """Back to tracking without a stage move (from on hold or invalid)."""
+        return self.status in (OpportunityStatus.ON_HOLD, OpportunityStatus.INVALID)
+
+    @property
+    def can_move(self) -> bool:
+        return status_can_move(self.status)
+
+    @property
+    def weighted_amount(self):
+        from decimal import ROUND_HALF_UP, Decimal
+
+        return (self.amount * self.probability / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class StageChange(TenantModel):

@@ -14,11 +14,20 @@ register_scope(Stage, module="opportunities", custom=lambda qs, actor: qs)
 
 
 def _register_setup():
-    from zhuli.core.registry import tenant_setup
+    from zhuli.core.registry import OwnedRecords, customer_delete_hooks, owned_records, tenant_setup
 
-    from .services import stages_install_defaults
+    from .services import (
+        opportunities_delete_for_customer,
+        opportunities_owned_count,
+        opportunities_transfer_all,
+        stages_install_defaults,
+    )
+
+    customer_delete_hooks.register("sales.opportunities", opportunities_delete_for_customer)
 
     tenant_setup.register("sales.default_stages", stages_install_defaults, order=20)
+    owned_records.register("opportunities", OwnedRecords(_("销售机会"), opportunities_owned_count,
+                                                         opportunities_transfer_all), order=20)
 
 
 _register_setup()

@@ -28,6 +28,11 @@ class TrackingStyle(models.TextChoices):
     BOTH = "both", _("两者都用")
 
 
+# The registry condition (zhuli.core.registry.Feature) of everything opportunity-style: menus, board, funnel,
+# workbench cards and the customer view's opportunities section hide in customer-style companies.
+OPPORTUNITY_TRACKING = ("tracking_style", frozenset({TrackingStyle.OPPORTUNITY.value, TrackingStyle.BOTH.value}))
+
+
 def default_features() -> dict:
     return {"tracking_style": TrackingStyle.BOTH, "agreements": "both", "inventory": False}
 

@@ -13,7 +13,7 @@ from zhuli.core.errors import Forbidden, InvalidInput
 from zhuli.core.text import clean_text
 from zhuli.core.uploads import check_image, store
 
-from .models import Tenant
+from .models import Tenant, TrackingStyle
 
 PROFILE_LIMITS = {"name": 100, "address": 200, "phone": 40, "website": 200, "introduction": 2000}
 
@@ -65,6 +65,23 @@ def tenant_profile_update(*, actor, data: dict) -> Tenant:
         tenant.save(update_fields=list(changes))
         audit_record(actor=actor, action="tenant.update", target=tenant, changes=changes)
     actor.tenant.__dict__.update({k: getattr(tenant, k) for k in cleaned})
+    return tenant
+
+
+@transaction.atomic
+def tenant_tracking_style_set(*, actor, style: str) -> Tenant:
+    """Settings → 功能设置: customer-style, opportunity-style or both. Only menus, the workbench and the
+    customer view change; no data is touched."""
+    _require_admin(actor)
+    if style not in TrackingStyle.values:
+        raise InvalidInput({"tracking_style": _("请选择跟踪方式")})
+    tenant = _locked_tenant(actor)
+    before = tenant.feature("tracking_style")
+    if before != style:
+        tenant.features = {**(tenant.features or {}), "tracking_style": style}
+        tenant.save(update_fields=["features"])
+        audit_record(actor=actor, action="tenant.features", target=tenant, changes={"tracking_style": [before, style]})
+    actor.tenant.features = tenant.features
     return tenant
 
 

@@ -6,7 +6,7 @@ import os
 from django.urls import NoReverseMatch, reverse
 
 from zhuli.access.roles import MANAGING_ROLES
-from zhuli.core.registry import menu_entries, settings_pages
+from zhuli.core.registry import feature_on, menu_entries, settings_pages
 
 
 def entries_for(actor, registry, current_path: str = "") -> list[dict]:
@@ -16,6 +16,8 @@ def entries_for(actor, registry, current_path: str = "") -> list[dict]:
         if entry.admin_only and not actor.is_admin:
             continue
         if entry.module and not actor.can(entry.module, "view"):
+            continue
+        if not feature_on(actor.tenant, entry.feature):
             continue
         try:
             url = reverse(entry.url_name)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from zhuli.access.actor import Actor
 from zhuli.access.roles import MANAGING_ROLES, Role
@@ -16,6 +18,8 @@ from zhuli.activities.models import FollowUp
 from zhuli.activities.selectors import todo_list
 from zhuli.customers.models import Customer
 from zhuli.customers.selectors import recent_customers
+from zhuli.sales.board import month_range
+from zhuli.sales.models import Opportunity, OpportunityStatus
 
 UPCOMING_DAYS = 7
 OVERDUE_SHOWN = 30
@@ -121,3 +125,41 @@ def workbench_summary(*, actor: Actor) -> dict:
         "mine": my_numbers(actor=actor) if actor.can("customers", "view") else None,
         "team": team_numbers(actor=actor),
     }
+
+
+# ---- opportunity cards (registered in extensions.py; opportunity-style companies only) -------------------
+
+CARD_ROWS = 5
+STALE_DAYS = 14
+
+
+def opportunities_closing(*, actor: Actor, limit: int = CARD_ROWS) -> dict:
+    """本月预计成交: visible opportunities in 跟踪 whose expected close date is in the tenant's month, with
+    their count and sum (one aggregate query, one for the first rows)."""
+    first, last = month_range(actor.tenant.today())
+    qs = visible(Opportunity, actor).filter(status=OpportunityStatus.TRACKING, close_date__gte=first,
+                                            close_date__lte=last)
+    totals = qs.order_by().aggregate(n=Count("id"), total=Sum("amount"))
+    rows = list(qs.select_related("customer", "owner", "stage")
+                .only("id", "title", "amount", "close_date", "customer__id", "customer__name", "owner__id",
+                      "owner__name", "owner__is_active", "stage__id", "stage__name")
+                .order_by("close_date", "id")[:limit]) if totals["n"] else []
+    return {"first": first, "last": last, "count": totals["n"], "amount": totals["total"] or 0, "rows": rows}
+
+
+def opportunities_stale(*, actor: Actor, days: int = STALE_DAYS, limit: int = CARD_ROWS) -> dict:
+    """停滞的机会: visible opportunities in 跟踪 with neither a follow-up nor a stage change for `days` days,
+    stalest first (by their latest sign of life)."""
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    qs = (visible(Opportunity, actor).filter(status=OpportunityStatus.TRACKING, stage_entered_at__lt=cutoff)
+          .filter(Q(last_followup_at__isnull=True) | Q(last_followup_at__lt=cutoff)))
+    count = qs.order_by().count()
+    rows = list(qs.annotate(last_sign=Greatest("stage_entered_at", Coalesce("last_followup_at", "stage_entered_at")))
+                .select_related("customer", "owner", "stage")
+                .only("id", "title", "amount", "stage_entered_at", "last_followup_at", "customer__id",
+                      "customer__name", "owner__id", "owner__name", "owner__is_active", "stage__id", "stage__name")
+                .order_by("last_sign", "id")[:limit]) if count else []
+    now = timezone.now()
+    for row in rows:
+        row.idle_days = (now - row.last_sign).days
+    return {"days": days, "count": count, "rows": rows}

@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from zhuli.core.registry import workbench_cards
+from zhuli.core.registry import feature_on, workbench_cards
+from zhuli.tenancy.models import OPPORTUNITY_TRACKING, TrackingStyle
 
 from .selectors import workbench_summary
 
@@ -27,11 +28,17 @@ def home(request):
     if todos is not None:
         for t in todos.overdue:
             t.days_late = (todos.day - timezone.localtime(t.due_at, tenant.zone).date()).days
-    cards = []
+    cards, lead_cards = [], []
+    # Opportunity-style companies see the opportunity cards first, above the todos.
+    leads_with = tenant.feature("tracking_style") == TrackingStyle.OPPORTUNITY
     for entry in workbench_cards.items():
+        if not feature_on(tenant, entry.value.feature):
+            continue
         html = entry.value.render(request, actor)
         if html:
-            cards.append({"key": entry.key, "title": entry.value.title, "html": html})
+            card = {"key": entry.key, "title": entry.value.title, "html": html}
+            leads = leads_with and entry.value.feature == OPPORTUNITY_TRACKING
+            (lead_cards if leads else cards).append(card)
     team = summary["team"]
     chart = None
     if team:
@@ -44,6 +51,6 @@ def home(request):
         }
     return render(request, "workbench/home.html", {
         "page_title": _("工作台"), "summary": summary, "todos": todos, "cards": cards, "chart": chart,
-        "greeting": _greeting(now.hour), "now": now,
+        "lead_cards": lead_cards, "greeting": _greeting(now.hour), "now": now,
         "can_create_customer": actor.can("customers", "create"),
     })

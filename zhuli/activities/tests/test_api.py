@@ -166,8 +166,8 @@ def test_followup_list_filters_and_sort(org, api):
     manager = api("manager1")
     rows = manager.get("/followups").json()
     assert rows["count"] == 2 and [r["id"] for r in rows["items"]] == [new.pk, old.pk]
-    assert set(rows["items"][0]) == {"id", "customer", "contact", "type", "occurred_at", "content", "owner",
-                                     "created_at", "updated_at"}
+    assert set(rows["items"][0]) == {"id", "customer", "contact", "opportunity", "type", "occurred_at", "content",
+                                     "owner", "created_at", "updated_at"}
     assert [r["id"] for r in manager.get("/followups", sort="occurred_at").json()["items"]] == [old.pk, new.pk]
     assert [r["id"] for r in manager.get("/followups", customer=a.pk).json()["items"]] == [old.pk]
     assert [r["id"] for r in manager.get("/followups", owner=org["sales2"].pk).json()["items"]] == [new.pk]
@@ -283,3 +283,21 @@ def test_todo_list_queries_do_not_grow(org, api, rows, django_assert_max_num_que
     client.get("/me")
     with django_assert_max_num_queries(6):
         assert client.get("/todos", page_size=200).json()["count"] == rows
+
+
+def test_followup_against_an_opportunity(org, api):
+    from zhuli.sales.models import Opportunity
+    from zhuli.sales.services import opportunity_create
+
+    a, other = make(org, "sales1", "甲公司"), make(org, "sales1", "乙公司")
+    opp = opportunity_create(actor=org.actor("sales1"), data={"customer_id": a.pk, "title": "ERP"})
+    client = api("sales1")
+    r = client.post("/followups", {"customer_id": other.pk, "content": "x", "opportunity_id": opp.pk})
+    assert r.status_code == 422 and "不属于该客户" in r.json()["errors"]["opportunity_id"][0]
+    r = client.post("/followups", {"customer_id": a.pk, "content": "聊了报价", "opportunity_id": opp.pk})
+    assert r.status_code == 201 and r.json()["opportunity"] == {"id": opp.pk, "name": "ERP"}
+    assert Opportunity.objects.get(pk=opp.pk).last_followup_at is not None
+    assert [row["id"] for row in client.get("/followups", opportunity=opp.pk).json()["items"]] == [r.json()["id"]]
+    # Moving it off the opportunity clears the opportunity's last follow-up.
+    client.patch(f"/followups/{r.json()['id']}", {"opportunity_id": None})
+    assert Opportunity.objects.get(pk=opp.pk).last_followup_at is None

@@ -324,7 +324,7 @@ def test_list_rows_and_scope(org, api):
     row = next(r for r in body["items"] if r["name"] == "王小明的客户")
     assert set(row) == {"id", "kind", "name", "short_name", "number", "phone", "mobile", "owner", "level", "status",
                         "source", "industry", "province", "city", "tags", "last_followup_at", "next_followup_at",
-                        "created_at"}
+                        "created_at", "pool", "pooled_at"}
     assert row["owner"] == {"id": org["sales1"].pk, "name": "王小明"}
     assert row["level"] == {"id": level.pk, "name": level.name}
     assert row["province"] == {"id": "44", "name": "广东省"} and row["city"]["id"] == "4401"

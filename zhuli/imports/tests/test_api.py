@@ -208,3 +208,44 @@ def test_an_export_imports_back(org, other_org):
         back = Customer.objects.select_related("city").get(name="往返有限公司")
         assert (back.short_name, back.external_code, back.city.name) == ("往返", "000123", "深圳市")
         assert Customer.objects.get(name="李四").kind == "individual"
+
+
+class _CountingStream(io.BytesIO):
+    """wsgi.input as a server hands over a de-chunked body: no Content-Length, bytes read are counted."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size=-1):
+        chunk = super().read(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+
+def post_chunked(api: ApiClient, content: bytes, **fields):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    body = encode_multipart(BOUNDARY, {"file": SimpleUploadedFile("客户.csv", content), **fields})
+    stream = _CountingStream(body)
+    response = api.client.generic("POST", f"{BASE}/imports/customers", b"", CONTENT_TYPE=MULTIPART_CONTENT,
+                                  HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input": stream})
+    return response, stream
+
+
+def test_a_chunked_upload_without_content_length_is_read(org):
+    """Django reads a body only up to Content-Length: a chunked one used to look empty (422 "choose a file")."""
+    response, _stream = post_chunked(ApiClient(org["boss"]), csv_bytes([["客户名称"], ["分块上传公司"]]))
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 1
+
+
+def test_a_chunked_upload_over_20_mb_is_413_without_reading_it_all(org, settings):
+    with tenant_context(org.tenant):
+        before = Customer.objects.count()
+    response, stream = post_chunked(ApiClient(org["boss"]), b"a,b\n" * (50 * 1024 * 1024 // 4))
+    assert response.status_code == 413
+    assert "20 MB" in response.json()["detail"]
+    assert stream.bytes_read <= settings.IMPORT_MAX_BYTES + 2 * 1024 * 1024  # stopped at the limit
+    with tenant_context(org.tenant):
+        assert Customer.objects.count() == before

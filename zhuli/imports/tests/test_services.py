@@ -165,6 +165,29 @@ def test_a_new_picklist_value_is_added_not_an_error(org):
     assert customer.level.code == "A"  # matched by code
 
 
+def test_a_value_of_a_deactivated_item_matches_that_item_not_an_error(org):
+    """DESIGN §5: matched by code or label, never a row error; deactivated items stay valid on records."""
+    boss = org.actor("boss")
+    industry = DictionaryItem.objects.get(kind="industry", code="C")
+    source = DictionaryItem.objects.get(kind="source", name="展会")
+    DictionaryItem.objects.filter(pk__in=[industry.pk, source.pk]).update(is_active=False)
+    customer_create(actor=boss, data={"kind": "enterprise", "name": "已有客户有限公司"})
+    items_before = DictionaryItem.objects.count()
+    content = csv_bytes([
+        ["客户名称", "客户来源", "行业", "联系人"],
+        ["批量路径有限公司", "展会", "C 制造业", ""],  # a plain row: the batch insert
+        ["逐行路径有限公司", "展会", "制造业", "张三"],  # with a contact: through customer_create
+        ["已有客户有限公司", "展会", "C", ""],  # an update: through customer_update
+    ])
+    job = run(boss, content, on_duplicate="update")
+    assert job.errors == []
+    assert job.counts == {"created": 2, "updated": 1, "skipped": 0, "failed": 0}
+    assert DictionaryItem.objects.count() == items_before  # matched, nothing added
+    for customer in Customer.objects.all():
+        assert (customer.industry_id, customer.source_id) == (industry.pk, source.pk), customer.name
+    assert not DictionaryItem.objects.filter(pk=industry.pk, is_active=True).exists()  # still deactivated
+
+
 def test_xlsx_numbers_dates_contacts_and_owner(org):
     boss = org.actor("boss")
     content = xlsx([

@@ -52,3 +52,17 @@ _MESSAGE_COLORS = {"error": "danger", "warning": "warning", "success": "success"
 @register.filter
 def message_color(level_tag: str) -> str:
     return _MESSAGE_COLORS.get(level_tag, "secondary")
+
+
+@register.filter
+def money(value) -> str:
+    """A Decimal amount with thousands separators and two places: 1234567.5 → 1,234,567.50 ('' for None)."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    return f"{amount:,.2f}"

@@ -176,7 +176,8 @@ def test_workbench_query_count(client, org, django_assert_max_num_queries):
     for i in range(10):
         todo_create(actor=org.actor("manager1"), customer_id=customer.pk, due_at=timezone.now(), content=str(i))
     client.force_login(org["manager1"])
-    with django_assert_max_num_queries(18):
+    # 18 + one each for the cards 本月预计成交, 停滞的机会 and the pool's cards (none of them grows with rows).
+    with django_assert_max_num_queries(21):
         assert client.get("/").status_code == 200
 
 

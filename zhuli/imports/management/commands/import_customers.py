@@ -1,5 +1,6 @@
-"""`manage.py import_customers FILE --tenant CODE --owner LOGIN [--on-duplicate skip|update|create] [--dry-run]`:
-the web and API import, run here and now, acting as the owner (DESIGN §5 CLI)."""
+"""`manage.py import_customers FILE --tenant CODE --owner LOGIN [--on-duplicate skip|update|create] [--dry-run]
+[--pool ID|NAME]`: the web and API import, run here and now, acting as the owner (DESIGN §5 CLI). With `--pool`
+the customers go into that pool (公海) without an owner; the login then needs the right to transfer customers."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,8 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--owner", required=True, help="email or mobile of the active user who imports and owns")
         parser.add_argument("--on-duplicate", choices=OnDuplicate.values, default=OnDuplicate.SKIP)
         parser.add_argument("--dry-run", action="store_true", help="check and count, save nothing")
+        parser.add_argument("--pool", default=None, help="id or name of a pool: import into it, without owner")
 
-    def handle(self, *args, file, tenant, owner, on_duplicate, dry_run, **options):
+    def handle(self, *args, file, tenant, owner, on_duplicate, dry_run, pool=None, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"file not found: {file}")
@@ -44,10 +46,20 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"no active user {owner!r} in tenant {tenant!r}")
             actor = Actor.for_user(user)
+            pool_id = None
+            if pool:
+                from zhuli.customers.models import Pool
+
+                pools = visible(Pool, actor)
+                found = pools.filter(pk=int(pool)).first() if pool.isdigit() and len(pool) <= 18 else None
+                found = found or pools.filter(name=pool).first()
+                if found is None:
+                    raise CommandError(f"no pool {pool!r} in tenant {tenant!r}")
+                pool_id = found.pk
             try:
                 with path.open("rb") as handle:
                     job, sheet = import_job_create(actor=actor, resource="customers", file=File(handle, name=path.name),
-                                                   on_duplicate=on_duplicate, dry_run=dry_run)
+                                                   on_duplicate=on_duplicate, dry_run=dry_run, pool_id=pool_id)
                 # Run here whatever the size: the command waits anyway, no worker needed.
                 job = import_run(actor=actor, job_id=job.pk, sheet=sheet)
             except InvalidInput as exc:

@@ -33,10 +33,12 @@
 
   document.addEventListener("DOMContentLoaded", function () { initToasts(document); });
 
-  // Forms that need a second thought: <form data-confirm="确定删除？">.
+  // Forms that need a second thought: <form data-confirm="确定删除？">; a submit button's own data-confirm wins.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    var button = event.submitter;
+    var message = (button && button.dataset && button.dataset.confirm) || (form.dataset && form.dataset.confirm);
+    if (message && !window.confirm(message)) {
       event.preventDefault();
     }
   }, true);

@@ -1,0 +1,90 @@
+"""GET /api/v1/opportunities/board: the kanban board's columns (totals and first cards) as JSON, from the same
+selector as the page; moving a card is POST /api/v1/opportunities/{id}/move (sales/api.py)."""
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from pydantic import BaseModel, Field
+
+from zhuli.access.scoping import require
+from zhuli.api.auth import actor_of
+from zhuli.api.errors import responses
+from zhuli.api.schemas import Day, Id, Out, Ref
+from zhuli.core.errors import InvalidInput
+
+from .board import BoardFilters, board, closed_period
+from .models import OpportunityStatus
+
+router = Router(tags=["opportunities"])
+
+
+class BoardParams(BaseModel):
+    owner: str = Field("", pattern=r"^(|me|[0-9]{1,18})$", max_length=18)
+    department: Id | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
+    status: Literal["tracking", "on_hold", "invalid", "all"] = "tracking"
+    cards: int = Field(30, ge=0, le=100, description="每列最多返回的卡片数（0–100）")
+
+
+class CardOut(Out):
+    id: int
+    title: str
+    customer: Ref
+    owner: Ref
+    amount: str
+    probability: int
+    close_date: datetime.date | None
+    status: str
+    days_in_stage: int
+    overdue: bool
+
+
+class ColumnOut(Out):
+    stage: Ref
+    kind: str
+    probability: int
+    count: int
+    amount: str
+    weighted_amount: str
+    cards: list[CardOut]
+
+
+class BoardOut(Out):
+    closed_from: datetime.date
+    closed_to: datetime.date
+    columns: list[ColumnOut]
+
+
+@router.get("/opportunities/board", response=responses(200, BoardOut, 403, 422),
+            summary="销售看板：每个启用阶段一列，含数量、金额、加权金额和前 N 张卡片（按预计成交日期）")
+def board_api(request, params: Query[BoardParams]):
+    actor = actor_of(request)
+    require(actor, "opportunities.view")
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        raise InvalidInput({"date_to": _("结束日期不能早于开始日期")})
+    f = BoardFilters(owner=params.owner, department=params.department, date_from=params.date_from,
+                     date_to=params.date_to, status=params.status)
+    columns = board(actor=actor, filters=f, cards_per_column=params.cards)
+    today, now = actor.tenant.today(), timezone.now()
+    closed_from, closed_to = closed_period(actor, f)
+    closed = (OpportunityStatus.WON, OpportunityStatus.LOST)
+    return {
+        "closed_from": closed_from, "closed_to": closed_to,
+        "columns": [{
+            "stage": {"id": c.stage.pk, "name": c.stage.name}, "kind": c.stage.kind,
+            "probability": c.stage.probability, "count": c.count, "amount": str(c.amount),
+            "weighted_amount": str(c.weighted),
+            "cards": [{
+                "id": k.pk, "title": k.title, "customer": {"id": k.customer.pk, "name": k.customer.name},
+                "owner": {"id": k.owner.pk, "name": k.owner.display_name}, "amount": f"{k.amount:.2f}",
+                "probability": k.probability, "close_date": k.close_date, "status": k.status,
+                "days_in_stage": max(0, (now - k.stage_entered_at).days),
+                "overdue": bool(k.close_date and k.close_date < today and k.status not in closed),
+            } for k in c.cards],
+        } for c in columns],
+    }

@@ -37,7 +37,7 @@ OPPORTUNITY_FIELDS = [
       "ERP 系统升级", True),
     F("customer", gettext_lazy("客户名称"), ("客户", "公司名称", "客户全称", "customer", "company"),
       "深圳市示例科技有限公司", True),
-    F("stage", gettext_lazy("阶段"), ("销售阶段", "机会阶段", "stage"), gettext_lazy("需求确认")),
+    F("stage", gettext_lazy("阶段"), ("销售阶段", "机会阶段", "stage"), "需求确认"),  # tenant data: not translated
     F("amount", gettext_lazy("预计金额"), ("金额", "预计成交金额", "预计签单金额", "amount"), "120000.00"),
     F("close_date", gettext_lazy("预计成交日期"), ("预计签单日期", "成交日期", "预计结单日期", "close date"),
       "2030-06-30"),
@@ -56,7 +56,8 @@ STATUS_WORDS = {
     "赢单": OpportunityStatus.WON, "成功": OpportunityStatus.WON, "成交": OpportunityStatus.WON,
     "输单": OpportunityStatus.LOST, "失败": OpportunityStatus.LOST, "丢单": OpportunityStatus.LOST,
     "搁置": OpportunityStatus.ON_HOLD, "暂停": OpportunityStatus.ON_HOLD, "失效": OpportunityStatus.INVALID,
-    "无效": OpportunityStatus.INVALID, **{code: code for code in OpportunityStatus.values},
+    "无效": OpportunityStatus.INVALID, "on hold": OpportunityStatus.ON_HOLD,
+    **{code: code for code in OpportunityStatus.values},
 }
 DICTIONARIES = {"source": DictionaryKind.SOURCE, "category": DictionaryKind.OPPORTUNITY_TYPE,
                 "lost_reason": DictionaryKind.LOST_REASON}

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhuli.customers.models import Customer
 from zhuli.preferences.models import DictionaryItem
@@ -48,7 +49,7 @@ class OpportunityStatus(models.TextChoices):
     WON = "won", _("赢单")
     LOST = "lost", _("输单")
     ON_HOLD = "on_hold", _("搁置")
-    INVALID = "invalid", _("失效")
+    INVALID = "invalid", pgettext_lazy("opportunity status", "失效")
 
 
 CLOSED_STATUSES = (OpportunityStatus.WON, OpportunityStatus.LOST)

@@ -19,9 +19,26 @@ from django.utils import translation
 from zhuli.accounts.models import Department, User
 from zhuli.activities.services import followup_create
 from zhuli.core.models import Region
-from zhuli.customers.models import Customer
-from zhuli.customers.services import customer_create
-from zhuli.preferences.models import DictionaryItem
+from zhuli.customers.models import Customer, Pool
+from zhuli.customers.services import (
+    customer_cap_set,
+    customer_create,
+    customer_release,
+    pool_create,
+    pool_default,
+    pool_rule_save,
+    pool_update,
+)
+from zhuli.preferences.models import DictionaryItem, DictionaryKind
+from zhuli.sales.models import Opportunity, Stage
+from zhuli.sales.services import (
+    opportunity_create,
+    opportunity_lose,
+    opportunity_move,
+    opportunity_win,
+    stage_update,
+    stages_ensure,
+)
 from zhuli.tenancy.unscoped import for_tenant
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +126,13 @@ def test_unknown_language_changes_nothing(org, client):
     ("/settings/", ["Company profile", "Users", "Departments", "Permissions", "Dictionaries"]),
     ("/settings/permissions/", ["Permission", "Data scope", "View", "Edit", "Transfer", "Boss", "Warehouse keeper"]),
     ("/imports/", ["Import customers", "Download import template", "Upload and continue", "at most"]),
+    ("/opportunities/", ["New opportunity", "Search opportunities", "Expected close", "Amount at least"]),
+    ("/opportunities/board/", ["Sales board", "List", "Drag a card to another column"]),
+    ("/opportunities/stages/", ["Add stage", "Probability", "Disable"]),
+    ("/analytics/funnel/", ["Sales funnel", "This month", "This quarter", "By stage", "Weighted amount"]),
+    ("/customers/pool/", ["Customer pool", "Search pool customers", "The pool is empty."]),
+    ("/customers/pool/settings/", ["Member departments (none means everyone)", "Customer cap", "No limit"]),
+    ("/settings/features/", ["Pre-sales tracking", "Customer-based tracking", "Opportunity-based tracking"]),
 ])
 def test_english_user_gets_english_pages(org, client, url, labels):
     client.force_login(english(org["admin"]))
@@ -173,6 +197,9 @@ def _tenant_data(org) -> list[str]:
     words += for_tenant(Department, tenant).values_list("name", flat=True)
     words += for_tenant(DictionaryItem, tenant).values_list("name", flat=True)
     words += for_tenant(Customer, tenant).values_list("name", flat=True)
+    words += for_tenant(Pool, tenant).values_list("name", flat=True)
+    words += for_tenant(Stage, tenant).values_list("name", flat=True)
+    words += for_tenant(Opportunity, tenant).values_list("title", flat=True)
     words += ["电话沟通了报价"]
     words += Region.objects.values_list("name", flat=True)
     return sorted({w for w in words if w}, key=len, reverse=True)  # longest first: 北京市 before 北京
@@ -216,12 +243,58 @@ def test_english_import_wizard(org, client):
     assert _leftovers(html, data) == []
 
 
-def test_english_pages_have_no_untranslated_text(org, client, customer):
+@pytest.fixture
+def pipeline(org, customer):
+    """Opportunities in every state, a customer in the pool, a second pool with rules and customer caps.
+    The default names (公海, 赢单, 输单) are tenant data that is also interface text: renamed here, so they
+    cannot hide untranslated text on the pages."""
+    admin, sales = org.actor("admin"), org.actor("sales1")
+    stages_ensure()
+    for stage in Stage.objects.all():
+        stage_update(actor=admin, stage_id=stage.pk, data={"name": {"won": "签约完成", "lost": "没有签下"}.get(
+            stage.kind, stage.name)})
+    pool_update(actor=admin, pool_id=pool_default().pk, data={"name": "华东客户池"})
+    second = pool_create(actor=admin, data={"name": "华南客户池", "warn_days": 3,
+                                            "department_ids": [org.department("销售一部").pk]})
+    pool_rule_save(actor=admin, pool_id=second.pk, data={"no_followup_days": 15, "no_deal_days": 90})
+    level = for_tenant(DictionaryItem, org.tenant).filter(kind=DictionaryKind.LEVEL).first()
+    if level is not None:
+        pool_rule_save(actor=admin, pool_id=second.pk, level_id=level.pk, data={"no_followup_days": 7})
+    customer_cap_set(actor=admin, limit=200, role=org["sales1"].role)
+    customer_cap_set(actor=admin, limit=50, user_id=org["sales2"].pk)
+
+    today = org.tenant.today()
+    opens = Stage.objects.filter(kind="open").order_by("order")
+    tracked = opportunity_create(actor=sales, data={"customer_id": customer.pk, "title": "华东仓储系统",
+                                                    "amount": "120000", "close_date": today.isoformat()})
+    opportunity_move(actor=sales, opportunity_id=tracked.pk, stage_id=opens[1].pk, note="客户确认了需求")
+    followup_create(actor=sales, customer_id=customer.pk,
+                    data={"content": "电话沟通了报价", "next_at": None, "opportunity_id": tracked.pk})
+    won = opportunity_create(actor=sales, data={"customer_id": customer.pk, "title": "华东门店系统",
+                                                "amount": "30000", "close_date": today.isoformat()})
+    opportunity_win(actor=sales, opportunity_id=won.pk)
+    lost = opportunity_create(actor=sales, data={"customer_id": customer.pk, "title": "华东物流系统",
+                                                 "amount": "8000"})
+    reason = for_tenant(DictionaryItem, org.tenant).filter(kind=DictionaryKind.LOST_REASON).first()
+    opportunity_lose(actor=sales, opportunity_id=lost.pk, lost_reason_id=getattr(reason, "pk", None),
+                     note="" if reason else "价格")
+    pooled = customer_create(actor=sales, data={"kind": "enterprise", "name": "华南测试商贸有限公司"}).customer
+    customer_release(actor=sales, customer_ids=[pooled.pk], reason="暂无需求")
+    return {"opportunity": tracked, "won": won, "pooled": pooled}
+
+
+def test_english_pages_have_no_untranslated_text(org, client, customer, pipeline):
     client.force_login(english(org["admin"]))
-    data = _tenant_data(org)
+    data = _tenant_data(org) + ["客户确认了需求", "暂无需求", "价格"]
+    opportunity, pooled = pipeline["opportunity"], pipeline["pooled"]
     urls = ["/", "/customers/", f"/customers/{customer.pk}/", "/customers/new/", "/followups/", "/settings/",
             "/settings/company/", "/settings/permissions/", "/settings/dictionaries/", "/account/users/",
-            "/account/departments/", "/account/password/", "/account/tokens/", "/imports/", "/search/?q=华东"]
+            "/account/departments/", "/account/password/", "/account/tokens/", "/imports/", "/search/?q=华东",
+            "/opportunities/", "/opportunities/board/", "/opportunities/new/",
+            f"/opportunities/{opportunity.pk}/", f"/opportunities/{opportunity.pk}/edit/",
+            f"/opportunities/{pipeline['won'].pk}/",
+            "/opportunities/stages/", "/analytics/funnel/", "/customers/pool/", f"/customers/{pooled.pk}/",
+            "/customers/pool/settings/", "/settings/features/", "/imports/?resource=opportunities"]
     leftovers = {url: found for url in urls if (found := _leftovers(page(client, url), data))}
     assert not leftovers, f"Chinese interface text on English pages (translate it, see zhuli/locale/README.md): {leftovers}"
 

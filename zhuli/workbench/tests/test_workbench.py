@@ -79,6 +79,17 @@ def test_workbench_page_shows_the_buckets(client, org, todos):
     assert f"/followups/todos/{todo.pk}/complete/" in today
 
 
+def test_long_buckets_fold_after_eight_so_the_cards_stay_in_sight(client, org, utc_server):
+    customer = make(org, "sales1", "很多待办")
+    for n in range(11):
+        todo_create(actor=org.actor("sales1"), customer_id=customer.pk, due_at=at(1, 9, n), content=f"late-{n:02d}")
+    client.force_login(org["sales1"])
+    html = client.get("/").content.decode()
+    overdue = html[html.index('id="bucket-overdue"'):html.index('id="bucket-upcoming"')]
+    shown, folded = overdue.split("<details", 1)
+    assert shown.count("late-") == 8 and folded.count("late-") == 3 and "展开其余 3 条" in folded
+
+
 def test_complete_from_the_workbench(client, org, todos):
     client.force_login(org["sales1"])
     todo = todos["today_early"]

@@ -125,3 +125,36 @@ def test_screenshots_of_the_board_and_the_funnel(new_page, pipeline):
         expect(page.locator("[data-zl-funnel-table]")).to_be_visible()
         page.wait_for_timeout(700)  # the funnel's entry animation
         page.screenshot(path=str(SHOTS / f"funnel-{name}.png"), full_page=True)
+
+
+def test_dragging_a_won_card_elsewhere_asks_first(new_page, pipeline):
+    from zhuli.sales.services import opportunity_win
+
+    org, st, first = pipeline
+    with tenant_context(org.tenant):
+        opportunity_win(actor=org.actor("sales1"), opportunity_id=first.pk)
+    page, _shot = new_page()
+    login(page, "sales1@e2e-board.test")
+    page.goto("/opportunities/board/")
+    won_cards = f'.zl-board-cards[data-stage="{st["赢单"].pk}"]'
+    target = page.locator(f'.zl-board-cards[data-stage="{st["需求确认"].pk}"]')
+    card = page.locator(f"#board-card-{first.pk}")
+    card.scroll_into_view_if_needed()  # 赢单 is past the right edge at 1280 px
+    drag(page, card, target)
+    dialog = page.locator("#unwin-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="取消").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator(f"{won_cards} #board-card-{first.pk}")).to_be_visible()
+    with tenant_context(org.tenant):
+        assert Opportunity.objects.get(pk=first.pk).status == "won"
+    card.scroll_into_view_if_needed()
+    drag(page, card, target)
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="确认移出赢单").click()
+    # Sortable's auto-scroll may land it on a neighbouring open column: any open stage reopens it.
+    expect(head(page, st["赢单"]).locator("[data-count]")).to_have_text("0")
+    with tenant_context(org.tenant):
+        reopened = Opportunity.objects.select_related("customer", "stage").get(pk=first.pk)
+        assert (reopened.status, reopened.stage.kind) == ("tracking", "open")
+        assert reopened.customer.last_won_at is None

@@ -168,7 +168,7 @@ def user_transfer(request):
         except AppError as exc:
             form_errors_from(exc, form, field_map={"to_user_id": "to_user", "from_user_id": "from_user"})
         else:
-            summary = "、".join(f"{owned_records.get(k).label} {n} 条" for k, n in moved.items()) or _("无")
+            summary = "、".join(f"{owned_records.get(k).label} {n} 条" for k, n in moved.items() if n) or _("无")
             messages.success(request, _("已转移：%(summary)s") % {"summary": summary})
             return redirect(f"{request.path}?from={form.cleaned_data['from_user']}")
     selected = form.data.get("from_user") if form.is_bound else form.initial.get("from_user")

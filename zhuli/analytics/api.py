@@ -5,7 +5,7 @@ import datetime
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from zhuli.access.scoping import require
 from zhuli.api.auth import actor_of
@@ -35,6 +35,8 @@ class FunnelStageOut(Out):
 
 
 class FunnelTotalOut(Out):
+    """合计 of the open stages and 赢单 (输单 not included)."""
+
     count: int
     amount: str
     weighted_amount: str
@@ -44,7 +46,7 @@ class FunnelOut(Out):
     date_from: datetime.date
     date_to: datetime.date
     stages: list[FunnelStageOut]
-    total: FunnelTotalOut
+    total: FunnelTotalOut = Field(description="合计（跟踪中各阶段 + 赢单，不含输单）")
     won: int
     lost: int
     win_rate: str | None  # percent, one decimal, e.g. "33.3"; null when nothing closed in the period

@@ -42,6 +42,7 @@ class FunnelRow:
     count: int = 0
     amount: Decimal = Decimal("0.00")
     weighted: Decimal = Decimal("0.00")
+    amount_times_probability: Decimal = Decimal("0")  # unrounded Σ amount × probability, for the total
 
 
 @dataclass
@@ -62,8 +63,13 @@ class Funnel:
 
     @property
     def total(self) -> FunnelRow:
-        return FunnelRow(stage=None, count=sum(r.count for r in self.rows), amount=sum((r.amount for r in self.rows),
-                         Decimal("0.00")), weighted=sum((r.weighted for r in self.rows), Decimal("0.00")))
+        """合计 of the pipeline still worth something: the open stages and 赢单; 输单 is left out (its amount is
+        no business). The weighted total is the rounded sum of the unrounded products (zhuli.core.money)."""
+        counted = [r for r in self.rows if r.stage.kind != StageKind.LOST]
+        raw = sum((r.amount_times_probability for r in counted), Decimal("0"))
+        return FunnelRow(stage=None, count=sum(r.count for r in counted),
+                         amount=money(sum((r.amount for r in counted), Decimal("0.00"))), weighted=weighted(raw),
+                         amount_times_probability=raw)
 
 
 def funnel(*, actor: Actor, date_from: datetime.date, date_to: datetime.date, department_id: int | None = None,
@@ -89,9 +95,10 @@ def funnel(*, actor: Actor, date_from: datetime.date, date_to: datetime.date, de
             result.lost += row["n"]
     for stage in stages:
         found = by_stage.get(stage.pk, [])
+        raw = sum(((r["sum_amount"] or 0) * r["probability"] for r in found), Decimal("0"))
         result.rows.append(FunnelRow(
             stage=stage, count=sum(r["n"] for r in found), amount=money(sum((r["sum_amount"] or 0 for r in found), 0)),
-            weighted=weighted(sum(((r["sum_amount"] or 0) * r["probability"] for r in found), 0)),
+            weighted=weighted(raw), amount_times_probability=raw,
         ))
     return result
 

@@ -131,6 +131,8 @@ def _schema_message(err: dict) -> str:
         return _("应为数字")
     if kind == "value_error":
         return _("取值超出范围")
+    if kind == "extra_forbidden":
+        return _("不支持此字段")
     return _("取值无效")
 
 

@@ -98,3 +98,7 @@ owner_change_hooks = Registry("after a customer's owner changes")
 # Called as hook(customer=) inside customer_delete, before the customer's own rows go: each module above
 # customers deletes its rows of that customer (follow-ups, todos, opportunities) with tenant-filtered DELETEs.
 customer_delete_hooks = Registry("when a customer is deleted")
+
+# Called as guard(actor=, customer=) by customer_delete before anything is written or deleted: a module
+# above customers raises (Conflict / Forbidden) when the actor may not delete that customer's rows of it.
+customer_delete_guards = Registry("before a customer is deleted")

@@ -380,7 +380,7 @@ def customer_edit(request, customer_id: int, payload: CustomerPatch):
     return _saved(request, result)
 
 
-@router.delete("/customers/{int:customer_id}", response=responses(204, None, 403, 404))
+@router.delete("/customers/{int:customer_id}", response=responses(204, None, 403, 404, 409))
 def customer_remove(request, customer_id: int):
     """Deletes the customer with its contacts and follow-ups."""
     actor = actor_of(request)
@@ -490,7 +490,8 @@ class PoolList(Out):
 
 @router.get("/pools", response=responses(200, PoolList), tags=["pools"])
 def pool_items(request):
-    """The company's pools with their member departments and auto-return rules."""
+    """The pools whose customers you see (members and overseers; company admins: every pool), with their member
+    departments and auto-return rules: the pools you may release, create or import customers into."""
     actor = actor_of(request)
     require(actor, "customers.view")
     items = [{
@@ -498,7 +499,7 @@ def pool_items(request):
         "members": [{"id": m.department_id, "name": m.department.name} for m in p.members.all()],
         "rules": [{"id": r.pk, "level": _obj_ref(r.level), "no_followup_days": r.no_followup_days,
                    "no_deal_days": r.no_deal_days, "is_active": r.is_active} for r in p.rules.all()],
-    } for p in pool_settings_list(actor=actor)]
+    } for p in pool_settings_list(actor=actor, usable_only=not actor.is_admin)]
     return {"items": items, "count": len(items)}
 
 

@@ -243,11 +243,19 @@ def pool_list(*, actor: Actor) -> list[PoolChoice]:
     return sorted((names[i] for i in ids), key=lambda p: (not p.is_default, p.order, p.pk))
 
 
-def pool_settings_list(*, actor: Actor) -> list[Pool]:
-    """Every pool with its member departments and rules, for Settings and the API (three queries)."""
+def pools_usable(actor: Actor) -> QuerySet:
+    """Pools the actor may send customers into (release, create, import): those whose customers they see, as
+    members or overseers; every pool for the system actor. Any other id is answered as unknown."""
+    return visible(Pool, actor).filter(pk__in=pool_ids_visible(actor))
+
+
+def pool_settings_list(*, actor: Actor, usable_only: bool = False) -> list[Pool]:
+    """Every pool with its member departments and rules, for Settings (three queries); with `usable_only`
+    (the API's list) only the pools of pools_usable."""
     from django.db.models import Prefetch
 
-    return list(visible(Pool, actor).order_by("-is_default", "order", "id").prefetch_related(
+    qs = pools_usable(actor) if usable_only else visible(Pool, actor)
+    return list(qs.order_by("-is_default", "order", "id").prefetch_related(
         Prefetch("members", queryset=PoolDepartment.objects.select_related("department").order_by("department__path")),
         Prefetch("rules", queryset=PoolRule.objects.select_related("level").order_by("level__order", "level_id")),
     ))

@@ -21,7 +21,7 @@ from zhuli.core import text
 from zhuli.core.deletion import delete_rows
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.core.models import Region
-from zhuli.core.registry import customer_delete_hooks, owner_change_hooks
+from zhuli.core.registry import customer_delete_guards, customer_delete_hooks, owner_change_hooks
 from zhuli.preferences.models import DictionaryItem
 from zhuli.tenancy.context import require_same_tenant
 
@@ -224,8 +224,9 @@ def _resolve_owner(actor: Actor, owner_id) -> User | None:
 @transaction.atomic
 def customer_create(*, actor: Actor, data: dict, allow_duplicate: bool = False, owner: User | None = None,
                     check_duplicates: bool = True, pool: Pool | None = None,
-                    accept_inactive_items: bool = False) -> SaveResult:
-    """A new customer owned by the creator (or a chosen owner, for those who may transfer)."""
+                    accept_inactive_items: bool = False, check_cap: bool = True) -> SaveResult:
+    """A new customer owned by the creator (or a chosen owner, for those who may transfer), within the owner's
+    customer cap (`check_cap=False`: the import, which checks the whole file once before writing)."""
     require(actor, "customers.create")
     cleaned = _clean(actor, data, instance=None, accept_inactive_items=accept_inactive_items)
     if owner is None and data.get("owner_id") not in (None, ""):
@@ -239,6 +240,8 @@ def customer_create(*, actor: Actor, data: dict, allow_duplicate: bool = False, 
         owner = actor.user
     if pool is None:
         pool = _pool_choice(actor, data.get("pool_id")) or pool_default()
+    if owner is not None and check_cap:
+        _check_cap(owner, 1, for_self=owner.pk == actor.user_id, action="create")
     warnings = _check_duplicates(actor, cleaned, instance=None, allow_duplicate=allow_duplicate) \
         if check_duplicates else []
     now = timezone.now()
@@ -286,6 +289,8 @@ def customer_delete(*, actor: Actor, customer_id: int) -> None:
     References among these rows (a follow-up's contact, a todo's follow-up) never leave the customer."""
     customer = get_visible_or_404(Customer, actor, customer_id)
     require(actor, "customers.delete")
+    for guard in customer_delete_guards.values():
+        guard(actor=actor, customer=customer)
     audit_record(actor=actor, action="customer.delete", target=customer, changes={"name": customer.name})
     for hook in customer_delete_hooks.values():
         hook(customer=customer)
@@ -297,12 +302,14 @@ def customer_delete(*, actor: Actor, customer_id: int) -> None:
 @transaction.atomic
 def customer_transfer(*, actor: Actor, customer_ids: list[int], to_user_id: int, reason: str = "",
                       kind: str = "transfer") -> int:
-    """Hands customers to another salesperson; each change goes into the owner log."""
+    """Hands customers to another salesperson, within their customer cap (all or nothing: the message names how
+    many more fit); each change goes into the owner log."""
     require(actor, "customers.transfer")
     to_user = _resolve_owner(actor, to_user_id)
     customers = list(visible(Customer, actor).filter(pk__in=customer_ids).select_for_update())
     if len(customers) != len(set(customer_ids)):
         raise InvalidInput({"customer_ids": _("部分客户不存在或无权操作")})
+    _check_cap(to_user, sum(1 for c in customers if c.owner_id != to_user.pk), for_self=False, action="transfer")
     return _transfer(actor, customers, to_user, text.clean_text(reason)[:200], kind)
 
 
@@ -355,7 +362,9 @@ def customers_owned_count(tenant, user_id: int) -> int:
 
 def customers_transfer_all(*, actor: Actor, from_user, to_user) -> int:
     """Every customer of a (departed) user to a colleague. Company admins hand over all of them (managing
-    users is their job, whatever their own customer rights); others go through customer_transfer's checks."""
+    users is their job, whatever their own customer rights), even past the colleague's customer cap: someone
+    leaving must never be blocked, and the admin can hand the surplus on or release it afterwards. Others go
+    through customer_transfer's checks, the cap included (all or nothing, as the caller's transaction is)."""
     if actor.is_admin or actor.system:
         customers = list(Customer.objects.filter(owner=from_user).select_for_update())
         return _transfer(actor, customers, to_user, _("离职交接"), "transfer")
@@ -482,9 +491,10 @@ def customer_cap_of(user: User) -> int | None:
     return caps.get(True, caps.get(False))
 
 
-def _check_cap(user: User, adding: int, *, for_self: bool) -> None:
+def _check_cap(user: User, adding: int, *, for_self: bool, action: str = "claim") -> None:
     """Refuses owning `adding` more customers past the cap. The user's row is locked first (PostgreSQL), so two
-    claims by one person at once are counted one after the other; SQLite's immediate transactions already are."""
+    claims by one person at once are counted one after the other; SQLite's immediate transactions already are.
+    `action` words the refusal: claim, create (for oneself; for another owner as assign), assign, transfer."""
     cap = customer_cap_of(user)
     if cap is None:
         return
@@ -492,10 +502,32 @@ def _check_cap(user: User, adding: int, *, for_self: bool) -> None:
     owned = Customer.objects.filter(owner_id=user.pk).count()
     if owned + adding <= cap:
         return
+    values = {"name": user.display_name, "n": owned, "cap": cap, "room": max(0, cap - owned)}
+    if for_self and action == "create":
+        raise Conflict(_("您已有 %(n)s 个客户，已达上限 %(cap)s，不能再新建客户") % values, code="cap")
+    if for_self and action in ("claim", "assign"):
+        raise Conflict(_("您已有 %(n)s 个客户，已达上限 %(cap)s，不能再领取") % values, code="cap")
+    if action == "transfer":
+        raise Conflict(_("%(name)s 已有 %(n)s 个客户，上限 %(cap)s，最多还能转入 %(room)s 个") % values, code="cap")
+    raise Conflict(_("%(name)s 已有 %(n)s 个客户，上限 %(cap)s，最多还能分配 %(room)s 个") % values, code="cap")
+
+
+def customer_cap_check_import(*, user: User, adding: int, for_self: bool) -> None:
+    """For the customer import, once per file before any row is written: `adding` new customers for `user`
+    must fit under their cap (owner row locked as for claims), else a Conflict naming how many more fit."""
+    cap = customer_cap_of(user)
+    if cap is None or adding <= 0:
+        return
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    owned = Customer.objects.filter(owner_id=user.pk).count()
+    if owned + adding <= cap:
+        return
+    values = {"name": user.display_name, "n": owned, "cap": cap, "m": adding, "room": max(0, cap - owned)}
     if for_self:
-        raise Conflict(_("您已有 %(n)s 个客户，已达上限 %(cap)s，不能再领取") % {"n": owned, "cap": cap}, code="cap")
-    raise Conflict(_("%(name)s 已有 %(n)s 个客户，上限 %(cap)s，最多还能分配 %(room)s 个") % {
-        "name": user.display_name, "n": owned, "cap": cap, "room": max(0, cap - owned)}, code="cap")
+        raise Conflict(_("您已有 %(n)s 个客户，上限 %(cap)s；本次导入将新建 %(m)s 个，超出上限（最多还能导入 %(room)s 个），"
+                         "没有导入任何数据") % values, code="cap")
+    raise Conflict(_("%(name)s 已有 %(n)s 个客户，上限 %(cap)s；本次导入将为其新建 %(m)s 个，超出上限（最多还能导入 "
+                     "%(room)s 个），没有导入任何数据") % values, code="cap")
 
 
 def _owner_log(actor: Actor, customer: Customer, *, from_owner_id, to_owner: User | None, kind: str, reason: str,
@@ -515,7 +547,8 @@ def _taken_message(customer_id: int) -> str:
     from zhuli.accounts.models import owner_display
 
     name = owner_display(row.get("owner__name"), row.get("owner__is_active"))
-    return _("该客户已被 %(name)s 领取") % {"name": name} if name else _("该客户已不在公海中")
+    # Neutral: the owner may have claimed it, or been assigned it, or got it back from elsewhere.
+    return _("该客户已有负责人：%(name)s") % {"name": name} if name else _("该客户已不在公海中")
 
 
 def _take_from_pool(actor: Actor, customer: Customer, to_user: User, kind: str, reason: str) -> None:
@@ -595,10 +628,13 @@ def customer_assign(*, actor: Actor, customer_ids: list[int], owner_id, reason: 
 
 
 def _pool_choice(actor: Actor, pool_id) -> Pool | None:
+    """A pool chosen by id: only one the actor sees (pools_usable); any other answers as an unknown id."""
+    from .selectors import pools_usable
+
     if pool_id in (None, ""):
         return None
     try:
-        return get_visible_or_404(Pool, actor, pool_id)
+        return get_visible_or_404(Pool, actor, pool_id, queryset=pools_usable(actor))
     except NotFound:
         raise InvalidInput({"pool_id": _("公海不存在")})
 
@@ -746,6 +782,12 @@ def customer_set_last_won(*, customer_id: int, at) -> None:
     Customer.objects.filter(Q(last_won_at__isnull=True) | Q(last_won_at__lt=at), pk=customer_id).update(last_won_at=at)
 
 
+def customer_reset_last_won(*, customer_id: int, at) -> None:
+    """Called by the sales services when a won opportunity is reopened or deleted: `at` is the latest win
+    among the customer's remaining won opportunities (None when none is left)."""
+    Customer.objects.filter(pk=customer_id).update(last_won_at=at)
+
+
 # ---- pool settings (company admins) -------------------------------------------------------------
 
 def _require_admin(actor: Actor) -> None:
@@ -827,17 +869,29 @@ def pool_update(*, actor: Actor, pool_id, data: dict) -> Pool:
 
 @transaction.atomic
 def pool_delete(*, actor: Actor, pool_id) -> None:
-    """The default pool stays; a pool still holding (or being home to) customers cannot go."""
+    """The default pool stays; a pool with customers in it (without an owner) cannot go. Owned customers whose
+    home pool it is (they came from it, or would return to it) get the default pool as home instead, in one
+    UPDATE recorded in the delete's audit event."""
+    from django.db.models import ProtectedError
+
     pool = get_visible_or_404(Pool, actor, pool_id, queryset=Pool.objects.select_for_update())
     _require_admin(actor)
     if pool.is_default:
         raise Conflict(_("默认公海不能删除"))
-    held = Customer.objects.filter(pool=pool).count()
+    held = Customer.objects.filter(pool=pool, owner__isnull=True).count()
     if held:
-        raise Conflict(_("公海“%(name)s”中还有 %(n)s 个客户（含曾在此公海、已被领取的客户），不能删除")
+        raise Conflict(_("公海“%(name)s”中还有 %(n)s 个客户，请先领取、分配或移走后再删除")
                        % {"name": pool.name, "n": held})
-    audit_record(actor=actor, action="pool.delete", target=pool, changes={"name": pool.name})
-    pool.delete()
+    default = pool_default()
+    rehomed = Customer.objects.filter(pool=pool, owner__isnull=False).update(pool=default)
+    audit_record(actor=actor, action="pool.delete", target=pool,
+                 changes={"name": pool.name, "customers_rehomed": rehomed, "to_pool": default.name})
+    try:
+        with transaction.atomic():
+            pool.delete()
+    except ProtectedError:
+        # A customer was released into it meanwhile: the whole delete (and the re-homing) is undone.
+        raise Conflict(_("公海“%(name)s”中刚有客户进入，不能删除，请刷新后再试") % {"name": pool.name}) from None
 
 
 def _limit(data: dict, name: str, errors: dict):

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhuli.access.roles import Scope
@@ -83,8 +83,13 @@ COLUMNS = [
 WIDE_ONLY = {"created_at": "d-none d-xxl-table-cell"}  # columns dropped on narrower screens
 FILTER_DICTS = [("status", gettext_lazy("客户状态")), ("level", gettext_lazy("客户等级")),
                 ("source", gettext_lazy("客户来源")), ("industry", gettext_lazy("行业"))]
-OWNER_CHANGE_KINDS = {"transfer": gettext_lazy("转移"), "claim": gettext_lazy("领取"), "assign": gettext_lazy("分配"),
-                      "release": gettext_lazy("放入公海"), "auto_return": gettext_lazy("自动回收")}
+# Labels of owner-log kinds (past events: "Claimed"), with a context of their own so the same Chinese words
+# on buttons (领取 = "Claim", 分配 = "Assign") translate as actions.
+OWNER_CHANGE_KINDS = {
+    "transfer": pgettext_lazy("owner change", "转移"), "claim": pgettext_lazy("owner change", "领取"),
+    "assign": pgettext_lazy("owner change", "分配"), "release": pgettext_lazy("owner change", "放入公海"),
+    "auto_return": pgettext_lazy("owner change", "自动回收"),
+}
 
 
 def _query(request, **changes) -> str:

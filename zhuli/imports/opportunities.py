@@ -7,8 +7,9 @@ checks are the ones of every other path.
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,12 +19,13 @@ from zhuli.access.scoping import require, visible
 from zhuli.accounts.models import owner_display
 from zhuli.core import text
 from zhuli.core.errors import InvalidInput
+from zhuli.core.money import weighted_amount
 from zhuli.customers.models import Customer
 from zhuli.preferences.models import DictionaryKind
 from zhuli.preferences.services import dictionary_item_ensure
 from zhuli.sales.models import Opportunity, OpportunityStatus
 from zhuli.sales.selectors import OpportunityFilters, opportunity_list, stages_active
-from zhuli.sales.services import opportunity_create, opportunity_update
+from zhuli.sales.services import opportunity_create, opportunity_update, parse_amount_filter
 
 from . import selectors
 from .exports import DATE, MOMENT, ExportColumn, _choice, _ChoiceColumn, _text
@@ -233,7 +235,10 @@ class OpportunityResource:
 
 
 def _money(value: float) -> str:
-    # A spreadsheet number like 1200.5 is 1200.50; 1.234 stays wrong and gets the service's message.
+    # A spreadsheet number like 1200.5 is 1200.50; 1.234 stays wrong and gets the service's message
+    # (as do inf / nan / 1e300: the service names the column).
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return repr(value)
     return repr(value) if value != int(value) else str(int(value))
 
 
@@ -250,7 +255,7 @@ def _opportunity_columns() -> list[ExportColumn]:
         ExportColumn(L("赢率（%）"), ("probability",), lambda r: str(r["probability"])),
         ExportColumn(L("预计金额"), ("amount",), _amount("amount")),
         ExportColumn(L("加权金额"), ("amount", "probability"),
-                     lambda r: f"{(r['amount'] * r['probability'] / Decimal(100)).quantize(Decimal('0.01')):.2f}"),
+                     lambda r: f"{weighted_amount(r['amount'], r['probability']):.2f}"),
         ExportColumn(L("预计成交日期"), ("close_date",), lambda r: r["close_date"], kind=DATE),
         _choice("status", L("状态"), OpportunityStatus.choices),
         ExportColumn(L("负责人"), ("owner__name", "owner__is_active"),
@@ -289,11 +294,10 @@ def opportunity_filters(params) -> tuple[OpportunityFilters, str, dict]:
     for name in ("amount_min", "amount_max"):
         value = (params.get(name) or "").strip()
         if value:
-            try:
-                values[name] = Decimal(value.replace(",", ""))
+            bound = parse_amount_filter(value, errors, name)
+            if bound is not None:
+                values[name] = bound
                 asked[name] = value
-            except InvalidOperation:
-                errors[name] = _("金额应为数字，例如 12000 或 12000.50")
     if values.get("owner") and not (values["owner"] in ("me", "none") or values["owner"].isdigit()):
         errors["owner"] = _("负责人应为用户 id、me 或 none")
     if values.get("status") and values["status"] not in OpportunityStatus.values:

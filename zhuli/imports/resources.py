@@ -269,6 +269,48 @@ class CustomerResource:
             by_key=by_key, by_code=by_code,
         )
 
+    def check_caps(self, ctx: CustomerImportContext, sheet, on_duplicate: str) -> None:
+        """Once per file, before any row is written (both the batch and the row-by-row path): each owner's
+        customers plus the rows that would create one for them must fit under their cap, else a fatal Conflict.
+
+        Counted from the cells alone, without parsing: every row that is not blank, has a name, and is not
+        a duplicate (of a customer or an earlier row) that the policy skips or updates. A row that fails for
+        another reason still counts, so the check never lets an import past the cap."""
+        from zhuli.customers.services import customer_cap_check_import
+
+        column = {name: index for index, name in ctx.mapping.items()}
+        if "name" not in column:
+            return
+
+        def cell(cells, name):
+            index = column.get(name)
+            return cells[index] if index is not None and index < len(cells) else None
+
+        seen = set(ctx.by_key)
+        counts: dict[int, int] = {}
+        owners: dict[int, object] = {}
+        for _number, cells in sheet.rows:
+            if all(cell(cells, name) is None for name in column):
+                continue
+            key = text.name_key(_text(cell(cells, "name")))[:200]
+            if not key:
+                continue
+            duplicate = key in seen
+            seen.add(key)
+            if duplicate and on_duplicate != "create":
+                continue
+            owner = ctx.owner
+            named = _text(cell(cells, "owner"))
+            if named:
+                owner = self._owner(ctx, named, ParsedRow(number=0, cells=cells))
+                if owner is None:
+                    continue  # a row error: nothing created
+            if owner is not None:
+                counts[owner.pk] = counts.get(owner.pk, 0) + 1
+                owners[owner.pk] = owner
+        for pk, adding in counts.items():
+            customer_cap_check_import(user=owners[pk], adding=adding, for_self=pk == ctx.actor.user_id)
+
     def parse(self, ctx: CustomerImportContext, number: int, cells: list) -> ParsedRow:
         row = ParsedRow(number=number, cells=cells)
         values = {name: cells[index] for index, name in ctx.mapping.items() if index < len(cells)}
@@ -382,7 +424,7 @@ class CustomerResource:
         try:
             customer = customer_create(actor=ctx.actor, data=row.data, owner=owner, allow_duplicate=allow_duplicate,
                                        check_duplicates=allow_duplicate, accept_inactive_items=True,
-                                       pool=ctx.pool).customer
+                                       pool=ctx.pool, check_cap=False).customer  # checked once: check_caps
         except AppError as exc:
             exc.field = exc.field or "name"  # a refused duplicate is about the name
             raise

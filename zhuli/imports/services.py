@@ -173,12 +173,14 @@ def _import_pool(actor: Actor, res, pool_id):
     if pool_id in (None, ""):
         return None
     from zhuli.customers.models import Pool
+    from zhuli.customers.selectors import pools_usable
 
     if res.key != "customers":
         raise InvalidInput({"pool": _("只有客户可以导入到公海")})
     require(actor, "customers.transfer")
     try:
-        return get_visible_or_404(Pool, actor, pool_id)
+        # Only a pool whose customers the importer sees: others answer as unknown (they could not see the rows).
+        return get_visible_or_404(Pool, actor, pool_id, queryset=pools_usable(actor))
     except NotFound:
         raise InvalidInput({"pool": _("公海不存在")})
 
@@ -360,6 +362,8 @@ def _run_rows(actor: Actor, job: ImportJob, res, sheet: Sheet, mapping: dict[int
     try:
         with transaction.atomic():
             ctx = res.begin(actor=actor, owner=owner, mapping=mapping, sheet=sheet, writes=True, **into_pool)
+            if hasattr(res, "check_caps"):
+                res.check_caps(ctx, sheet, job.on_duplicate)  # customer caps: fatal, before any row is written
             for done, (number, cells) in enumerate(sheet.rows, start=1):
                 if done % PROGRESS_EVERY == 0:
                     progress.write(done)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from zhuli.access.scoping import require
 from zhuli.api.auth import actor_of
@@ -27,6 +27,7 @@ from zhuli.api.schemas import (
     ref,
 )
 from zhuli.core.errors import InvalidInput, NotFound
+from zhuli.core.money import weighted_amount
 
 from .models import Opportunity
 from .selectors import (
@@ -46,6 +47,7 @@ from .services import (
     opportunity_set_status,
     opportunity_update,
     opportunity_win,
+    parse_amount_filter,
 )
 
 router = Router(tags=["opportunities"])
@@ -53,8 +55,24 @@ router = Router(tags=["opportunities"])
 PROBABILITY_RULE = ("赢率规则：赢率取阶段的赢率；阶段每次变更时赢率变为新阶段的赢率；手工设定的赢率（0–100）保留到下一次"
                     "阶段变更为止（与阶段在同一次请求中给出时以手工值为准）；赢单恒为 100，输单恒为 0。")
 StatusCode = Literal["tracking", "won", "lost", "on_hold", "invalid"]
+
+
+def _not_bool(kind: str) -> BeforeValidator:
+    """JSON true/false is no number (pydantic would read true as 1)."""
+    def check(value):
+        if isinstance(value, bool):
+            raise PydanticCustomError(kind, "booleans are not numbers")
+        return value
+    return BeforeValidator(check)
+
+
+IdIn = Annotated[Id, _not_bool("int_type")]
 # Money and dates are checked by the services, so each bad value gets the same Chinese message everywhere.
-MoneyIn = Annotated[str | int | float | None, Field(description="金额，≥ 0，最多两位小数，如 \"12000.50\"")]
+MoneyIn = Annotated[str | int | float | None, _not_bool("decimal_type"),
+                    Field(description="金额，≥ 0，最多两位小数，如 \"12000.50\"")]
+ProbabilityIn = Annotated[int | str | None, _not_bool("int_type")]
+# Writes refuse fields they do not know (read-only ones such as weighted_amount included), naming them.
+STRICT = ConfigDict(extra="forbid")
 DateIn = Annotated[str | None, Field(default=None, max_length=30, description="YYYY-MM-DD")]
 
 
@@ -63,7 +81,7 @@ def money(value) -> str:
 
 
 def weighted(amount, probability) -> str:
-    return money((Decimal(amount) * probability / 100).quantize(Decimal("0.01")))
+    return money(weighted_amount(amount, probability))
 
 
 class OpportunityRow(Out):
@@ -136,13 +154,6 @@ def _fresh(actor, opp: Opportunity) -> dict:
         return _detail(opp)
 
 
-def _amount_filter(value: str | None, field: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(value.replace(",", ""))
-    except InvalidOperation:
-        raise InvalidInput({field: _("金额应为数字，例如 12000 或 12000.50")}) from None
 
 
 class OpportunityQuery(PageParams):
@@ -161,11 +172,15 @@ class OpportunityQuery(PageParams):
 
 
 def filters_from(query) -> OpportunityFilters:
+    errors: dict = {}
+    amount_min = parse_amount_filter(query.amount_min, errors, "amount_min")
+    amount_max = parse_amount_filter(query.amount_max, errors, "amount_max")
+    if errors:
+        raise InvalidInput(errors)
     return OpportunityFilters(
         q=query_text(query.q), owner=query.owner, department=query.department, stage=query.stage,
         status=query.status or "", customer=query.customer, close_from=query.close_from, close_to=query.close_to,
-        amount_min=_amount_filter(query.amount_min, "amount_min"), amount_max=_amount_filter(query.amount_max, "amount_max"),
-        stale_days=query.stale_days,
+        amount_min=amount_min, amount_max=amount_max, stale_days=query.stale_days,
     )
 
 
@@ -183,27 +198,30 @@ def opportunity_detail(request, opportunity_id: int):
 
 
 class OpportunityFields(BaseModel):
-    stage_id: Id | None = Field(default=None, description="默认为第一个进行中的阶段")
-    probability: int | str | None = Field(default=None, description=PROBABILITY_RULE)
+    model_config = STRICT
+
+    stage_id: IdIn | None = Field(default=None, description="默认为第一个进行中的阶段；编辑时给出当前阶段（即使已停用）视为不变")
+    probability: ProbabilityIn = Field(default=None, description=PROBABILITY_RULE)
     amount: MoneyIn = None
     close_date: DateIn = None
     status: StatusCode | None = Field(default=None, description="won/lost 会移到赢单/输单阶段")
-    lost_reason_id: Id | None = Field(default=None, description="输单原因（字典 lost_reason）")
-    source_id: Id | None = Field(default=None, description="机会来源（字典 source）")
-    category_id: Id | None = Field(default=None, description="机会类型（字典 opportunity_type）")
+    lost_reason_id: IdIn | None = Field(default=None, description="输单原因（字典 lost_reason）")
+    source_id: IdIn | None = Field(default=None, description="机会来源（字典 source）")
+    category_id: IdIn | None = Field(default=None, description="机会类型（字典 opportunity_type）")
     competitors: str | None = Field(default=None, max_length=2000)
     remarks: str | None = Field(default=None, max_length=20000)
-    owner_id: Id | None = Field(default=None, description="负责人，默认为创建者；指定他人需要转移权限")
+    owner_id: IdIn | None = Field(default=None, description="负责人，默认为创建者；指定他人需要转移权限")
     note: str | None = Field(default=None, max_length=2000, description="阶段说明（随阶段变更记录）")
 
 
 class OpportunityIn(OpportunityFields):
-    customer_id: Id
+    customer_id: IdIn
     title: str = Field(max_length=2000)
 
 
 class OpportunityPatch(OpportunityFields):
     title: str | None = Field(default=None, max_length=2000)
+    customer_id: IdIn | None = Field(default=None, description="不可修改；给出时须与原值相同")
 
 
 def _payload(payload: BaseModel) -> dict:
@@ -233,12 +251,16 @@ def opportunity_remove(request, opportunity_id: int):
 
 
 class MassUpdateIn(BaseModel):
-    ids: list[Id] = Field(min_length=1, max_length=500)
-    stage_id: Id | None = None
-    owner_id: Id | None = None
+    """Only these fields; any other (amount, probability …) is refused naming it."""
+
+    model_config = STRICT
+
+    ids: list[IdIn] = Field(min_length=1, max_length=500)
+    stage_id: IdIn | None = None
+    owner_id: IdIn | None = None
     status: StatusCode | None = None
     close_date: DateIn = None
-    lost_reason_id: Id | None = None
+    lost_reason_id: IdIn | None = None
 
 
 class UpdatedOut(Out):
@@ -253,9 +275,11 @@ def opportunity_mass(request, payload: MassUpdateIn):
 
 
 class MoveIn(BaseModel):
-    stage_id: Id
+    model_config = STRICT
+
+    stage_id: IdIn
     note: str = Field(default="", max_length=2000)
-    lost_reason_id: Id | None = Field(default=None, description="移到输单阶段时：输单原因（或填写 note）")
+    lost_reason_id: IdIn | None = Field(default=None, description="移到输单阶段时：输单原因（或填写 note）")
 
 
 @router.post("/opportunities/{int:opportunity_id}/move", response=responses(200, OpportunityOut, 403, 404, 409, 422))
@@ -275,7 +299,9 @@ def opportunity_won(request, opportunity_id: int):
 
 
 class LoseIn(BaseModel):
-    lost_reason_id: Id | None = Field(default=None, description="输单原因（字典 lost_reason）；或填写 note")
+    model_config = STRICT
+
+    lost_reason_id: IdIn | None = Field(default=None, description="输单原因（字典 lost_reason）；或填写 note")
     note: str = Field(default="", max_length=2000)
 
 
@@ -289,6 +315,8 @@ def opportunity_lost(request, opportunity_id: int, payload: LoseIn):
 
 
 class StatusIn(BaseModel):
+    model_config = STRICT
+
     status: Literal["on_hold", "invalid", "tracking"]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
@@ -16,6 +16,7 @@ from django.db.models.functions import RowNumber
 from zhuli.access.actor import Actor
 from zhuli.access.scoping import visible
 from zhuli.accounts.models import Department, owner_display
+from zhuli.core.money import round_cents, weighted_sum
 
 from .models import Opportunity, OpportunityStatus, Stage, StageKind
 
@@ -27,12 +28,15 @@ BOARD_STATUSES = (*(s.value for s in OPEN_STATUSES), "all")
 
 
 def money(value) -> Decimal:
-    return (value or Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
+    """ROUND_HALF_UP to the cent (zhuli.core.money.round_cents)."""
+    return round_cents(value)
 
 
 def weighted(amount_times_probability) -> Decimal:
-    """Σ amount × probability, divided by 100, to the cent."""
-    return money(Decimal(amount_times_probability or 0) / 100)
+    """A column's (or funnel row's) weighted amount: the SQL sum of amount × probability (unrounded products),
+    divided by 100 and rounded half-up to the cent once (zhuli.core.money.weighted_sum). A single
+    opportunity's own value is zhuli.core.money.weighted_amount, the same rule on one row."""
+    return weighted_sum(amount_times_probability)
 
 
 def period_bounds(zone, date_from: datetime.date, date_to: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:

@@ -89,12 +89,34 @@ class OpportunityFilterForm(forms.Form):
     customer = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     close_from = forms.DateField(required=False, validators=[_sane])
     close_to = forms.DateField(required=False, validators=[_sane])
-    amount_min = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2)
-    amount_max = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2)
+    # Text checked by the services' parser: NaN / Infinity / 1e999 get the API's message, never a 500.
+    amount_min = forms.CharField(required=False, max_length=40)
+    amount_max = forms.CharField(required=False, max_length=40)
     stale_days = forms.IntegerField(required=False, min_value=0, max_value=36500)
     sort = forms.CharField(required=False, max_length=40)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=200)
+
+    def _amount(self, name: str):
+        from .services import parse_amount_filter
+
+        errors: dict = {}
+        value = parse_amount_filter(self.cleaned_data.get(name), errors, name)
+        if errors:
+            raise forms.ValidationError(errors[name])
+        return value
+
+    def clean_amount_min(self):
+        return self._amount("amount_min")
+
+    def clean_amount_max(self):
+        return self._amount("amount_max")
+
+    def filter_errors(self) -> list[str]:
+        """Bad bounds the list shows (other bad values are ignored so links never break)."""
+        self.is_valid()
+        labels = {"amount_min": _("金额下限"), "amount_max": _("金额上限")}
+        return [f"{labels[k]}：{m}" for k in labels for m in self.errors.get(k, [])]
 
     def values(self) -> dict:
         self.is_valid()

@@ -89,6 +89,10 @@ class Opportunity(TenantModel):
     is the stage's; whenever the stage changes, probability becomes the new stage's; a hand-set probability
     (0–100) is kept until the next stage change (one sent together with a stage change is applied after it);
     won = 100, lost = 0 always. Changing a stage's probability in Settings does not rewrite opportunities.
+
+    Ownership follows the customer: created only on an owned customer; when the customer changes owner its
+    open (tracking / on_hold) opportunities of the previous owner follow the new one (closed ones keep theirs);
+    when it goes to the pool the open ones become invalid, owner kept (services.opportunities_follow_customer_owner).
     """
 
     customer = models.ForeignKey(Customer, db_index=False, on_delete=models.CASCADE, related_name="opportunities",
@@ -164,9 +168,10 @@ class Opportunity(TenantModel):
 
     @property
     def weighted_amount(self):
-        from decimal import ROUND_HALF_UP, Decimal
+        """amount × probability, ROUND_HALF_UP to the cent (zhuli.core.money.weighted_amount, as everywhere)."""
+        from zhuli.core.money import weighted_amount
 
-        return (self.amount * self.probability / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return weighted_amount(self.amount, self.probability)
 
 
 class StageChange(TenantModel):

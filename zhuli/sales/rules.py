@@ -14,20 +14,33 @@ register_scope(Stage, module="opportunities", custom=lambda qs, actor: qs)
 
 
 def _register_setup():
-    from zhuli.core.registry import OwnedRecords, customer_delete_hooks, owned_records, tenant_setup
+    from zhuli.core.registry import (
+        OwnedRecords,
+        customer_delete_guards,
+        customer_delete_hooks,
+        owned_records,
+        owner_change_hooks,
+        tenant_setup,
+    )
 
     from .services import (
         opportunities_delete_for_customer,
+        opportunities_follow_customer_owner,
+        opportunities_guard_customer_delete,
         opportunities_owned_count,
         opportunities_transfer_all,
         stages_install_defaults,
     )
 
     customer_delete_hooks.register("sales.opportunities", opportunities_delete_for_customer)
+    customer_delete_guards.register("sales.opportunities", opportunities_guard_customer_delete)
+    owner_change_hooks.register("sales.opportunities", opportunities_follow_customer_owner)
 
     tenant_setup.register("sales.default_stages", stages_install_defaults, order=20)
+    # Before customers (order 10): a departing user's opportunities, closed ones included, all go to the
+    # colleague; the customers' owner-change hook then finds none left of theirs to move.
     owned_records.register("opportunities", OwnedRecords(_("销售机会"), opportunities_owned_count,
-                                                         opportunities_transfer_all), order=20)
+                                                         opportunities_transfer_all), order=5)
 
 
 _register_setup()

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,8 +14,9 @@ from zhuli.accounts.models import User
 from zhuli.audit.services import audit_record
 from zhuli.core import text
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput
+from zhuli.core.money import CENT, MoneyError, to_decimal
 from zhuli.customers.models import Customer
-from zhuli.customers.services import customer_set_last_won
+from zhuli.customers.services import customer_reset_last_won, customer_set_last_won
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
 from zhuli.tenancy.context import require_tenant
 
@@ -34,7 +35,6 @@ TITLE_MAX = 200
 COMPETITORS_MAX = 300
 REMARKS_MAX = 5000
 NOTE_MAX = 500
-AMOUNT_MAX = Decimal("999999999999.99")
 # Dictionary-backed fields: form/API key → (model field, dictionary kind).
 DICT_FIELDS = {
     "source_id": ("source", DictionaryKind.SOURCE),
@@ -68,29 +68,38 @@ def _int(value) -> int | None:
         return None
 
 
+def _money_message(exc: MoneyError) -> str:
+    return _("金额过大") if exc.kind == "too_large" else _("金额应为数字，例如 12000 或 12000.50")
+
+
 def parse_amount(value, errors: dict, field: str = "amount") -> Decimal | None:
-    """Money: a number ≥ 0 with at most two decimals; '1,200.50' and '¥1200' are accepted as typed."""
-    if value in (None, ""):
+    """Money: a number ≥ 0 with at most two decimals; '1,200.50' and '¥1200' are accepted as typed
+    (zhuli.core.money.to_decimal: NaN, Infinity, 1e999 or 27 digits get a message, never an exception)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return Decimal("0.00")
-    if isinstance(value, float):
-        value = repr(value)
-    raw = str(value).strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
     try:
-        amount = Decimal(raw)
-    except InvalidOperation:
-        errors[field] = _("金额应为数字，例如 12000 或 12000.50")
+        amount = to_decimal(value)
+    except MoneyError as exc:
+        errors[field] = _money_message(exc)
         return None
-    if not amount.is_finite():
-        errors[field] = _("金额应为数字，例如 12000 或 12000.50")
-    elif amount < 0:
+    if amount < 0:
         errors[field] = _("金额不能小于 0")
-    elif amount != amount.quantize(Decimal("0.01")):
+    elif amount != amount.quantize(CENT):
         errors[field] = _("金额最多两位小数")
-    elif amount > AMOUNT_MAX:
-        errors[field] = _("金额过大")
     else:
-        return amount.quantize(Decimal("0.01"))
+        return amount.quantize(CENT)
     return None
+
+
+def parse_amount_filter(value, errors: dict, field: str) -> Decimal | None:
+    """A list / export bound (amount_min, amount_max): blank is no bound; a bad one is named in `errors`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return to_decimal(value)
+    except MoneyError as exc:
+        errors[field] = _money_message(exc)
+        return None
 
 
 def parse_probability(value, errors: dict, field: str = "probability") -> int | None:
@@ -164,6 +173,19 @@ def _owner(actor: Actor, value, errors: dict) -> User | None:
         errors["owner_id"] = _("负责人已离职")
         return None
     return user
+
+
+def owner_in_scope(actor: Actor, user_id: int) -> bool:
+    """A new owner must be someone whose opportunities the actor sees (like customer_assign)."""
+    owners = actor.owner_ids(actor.grant("opportunities").scope)
+    return owners is None or user_id in owners
+
+
+def _require_new_owner(actor: Actor, owner: User) -> None:
+    """Handing an opportunity to someone else: the transfer right (403), then an active colleague in scope."""
+    require(actor, "opportunities.transfer")
+    if not owner_in_scope(actor, owner.pk):
+        raise InvalidInput({"owner_id": _("只能交给您管理范围内的同事")})
 
 
 def _clean(actor: Actor, data: dict, *, instance: Opportunity | None) -> dict:
@@ -300,6 +322,8 @@ def _apply_pipeline(actor: Actor, opp: Opportunity, *, stage: Stage | None = Non
             changed_by_id=actor.user_id, changed_at=now,
         )
         changes["stage"] = [getattr(old_stage, "name", None), new_stage.name]
+    if old_status == OpportunityStatus.WON and new_status != OpportunityStatus.WON:
+        opp._unwon = True  # _save recomputes the customer's last won date
     opp.status = new_status
     opp.probability = new_probability
     if old_status != new_status:
@@ -319,6 +343,16 @@ def _save(opp: Opportunity) -> None:
         opp._pending_stage_change = None
     if opp.status == OpportunityStatus.WON and opp.closed_at:
         customer_set_last_won(customer_id=opp.customer_id, at=opp.closed_at)
+    elif getattr(opp, "_unwon", False):
+        _refresh_last_won(opp.customer_id)
+        opp._unwon = False
+
+
+def _refresh_last_won(customer_id: int) -> None:
+    """The customer's last won date from its remaining won opportunities (un-winning, deleting a won one)."""
+    latest = Opportunity.objects.filter(customer_id=customer_id, status=OpportunityStatus.WON) \
+        .aggregate(m=Max("closed_at"))["m"]
+    customer_reset_last_won(customer_id=customer_id, at=latest)
 
 
 def _locked(actor: Actor, opportunity_id) -> Opportunity:
@@ -339,6 +373,8 @@ def opportunity_create(*, actor: Actor, data: dict) -> Opportunity:
     customer = visible(Customer, actor).filter(pk=customer_id).first() if customer_id else None
     if customer is None:
         errors["customer_id"] = _("请选择客户") if data.get("customer_id") in (None, "") else _("客户不存在或无权查看")
+    elif customer.owner_id is None:
+        errors["customer_id"] = _("请先领取该客户，再创建销售机会")
     try:
         cleaned = _clean(actor, data, instance=None)
     except InvalidInput as exc:
@@ -347,7 +383,7 @@ def opportunity_create(*, actor: Actor, data: dict) -> Opportunity:
         raise InvalidInput(errors)
     owner = cleaned.pop("owner", None) or actor.user
     if owner is not None and owner.pk != actor.user_id:
-        require(actor, "opportunities.transfer")
+        _require_new_owner(actor, owner)
     if owner is None:
         raise InvalidInput({"owner_id": _("请选择负责人")})
     stage, status = cleaned.pop("stage", None), cleaned.pop("status", None)
@@ -377,10 +413,12 @@ def opportunity_update(*, actor: Actor, opportunity_id: int, data: dict) -> Oppo
         raise InvalidInput({"customer_id": _("机会创建后不能更换客户")})
     if data.get("owner_id") not in (None, "") and _int(data["owner_id"]) == opp.owner_id:
         data = {k: v for k, v in data.items() if k != "owner_id"}  # unchanged, even if that owner has left
+    if data.get("stage_id") not in (None, "") and _int(data["stage_id"]) == opp.stage_id:
+        data = {k: v for k, v in data.items() if k != "stage_id"}  # unchanged, even if that stage is inactive
     cleaned = _clean(actor, data, instance=opp)
     owner = cleaned.pop("owner", None)
     if owner is not None and owner.pk != opp.owner_id:
-        require(actor, "opportunities.transfer")
+        _require_new_owner(actor, owner)
     before = {k: getattr(opp, k) for k in EDITABLE}
     for k in EDITABLE:
         if k in cleaned:
@@ -408,7 +446,10 @@ def opportunity_delete(*, actor: Actor, opportunity_id: int) -> None:
     require(actor, "opportunities.delete")
     audit_record(actor=actor, action="opportunity.delete", target=opp,
                  changes={"title": opp.title, "customer_id": opp.customer_id})
+    was_won = opp.status == OpportunityStatus.WON
     opp.delete()
+    if was_won:
+        _refresh_last_won(opp.customer_id)
 
 
 @transaction.atomic
@@ -529,6 +570,55 @@ def opportunity_for_followup(*, actor: Actor, opportunity_id, customer_id: int) 
     return opp
 
 
+OPEN_STATUSES = (OpportunityStatus.TRACKING, OpportunityStatus.ON_HOLD)
+
+
+def opportunities_follow_customer_owner(*, customer, from_owner_id, to_owner) -> None:
+    """owner_change_hooks: opportunities follow their customer's ownership (see Opportunity).
+
+    A new owner (transfer, claim, assign) takes the customer's open (tracking / on hold) opportunities the
+    previous owner had; closed ones (won / lost / invalid) keep their owner, so results stay credited.
+    Going to the pool (release, auto-return) makes the open ones 失效 (invalid), owner kept, no stage history
+    row. One UPDATE each way; every changed opportunity gets its own audit entry (the customer's owner-change
+    entry names who did it)."""
+    if from_owner_id is None and to_owner is None:
+        return
+    now = timezone.now()
+    rows = Opportunity.objects.filter(customer_id=customer.pk, status__in=OPEN_STATUSES)
+    if to_owner is not None:
+        if from_owner_id is None or from_owner_id == to_owner.pk:
+            return
+        rows = rows.filter(owner_id=from_owner_id)
+        changed = list(rows.select_for_update().values_list("id", "title"))
+        if not changed:
+            return
+        Opportunity.objects.filter(pk__in=[pk for pk, _t in changed]).update(owner=to_owner, updated_at=now)
+        events = [("opportunity.follow_customer", pk, title, {"owner": [from_owner_id, to_owner.pk]})
+                  for pk, title in changed]
+    else:
+        changed = list(rows.select_for_update().values_list("id", "title", "status"))
+        if not changed:
+            return
+        Opportunity.objects.filter(pk__in=[pk for pk, _t, _s in changed]).update(
+            status=OpportunityStatus.INVALID, updated_at=now)
+        events = [("opportunity.status", pk, title, {"status": [status, OpportunityStatus.INVALID],
+                                                      "note": _("客户已放入公海")}) for pk, title, status in changed]
+    for action, pk, title, changes in events:
+        target = Opportunity(pk=pk, title=title)
+        audit_record(actor=None, tenant=customer.tenant, action=action, target=target, changes=changes)
+
+
+def opportunities_guard_customer_delete(*, actor: Actor, customer) -> None:
+    """customer_delete_guards: deleting a customer deletes its opportunities, so it is refused while the
+    customer has any the actor cannot see or may not delete."""
+    rows = Opportunity.objects.filter(customer_id=customer.pk)
+    counts = rows.aggregate(total=Count("id"), seen=Count("id", filter=Q(pk__in=visible(Opportunity, actor)
+                                                                           .filter(customer_id=customer.pk).values("pk"))))
+    total = counts["total"]
+    if total and (counts["seen"] < total or not actor.can("opportunities", "delete")):
+        raise Conflict(_("该客户有 %(n)s 个销售机会，请先处理后再删除客户") % {"n": total}, code="has_opportunities")
+
+
 def opportunities_owned_count(tenant, user_id: int) -> int:
     from zhuli.tenancy.unscoped import for_tenant
 
@@ -536,8 +626,8 @@ def opportunities_owned_count(tenant, user_id: int) -> int:
 
 
 def opportunities_transfer_all(*, actor: Actor, from_user, to_user) -> int:
-    """Every opportunity of a (departed) user to a colleague, audited; a customer's own owner change
-    leaves its opportunities alone (each deal keeps its owner)."""
+    """Every opportunity of a (departed) user to a colleague, audited (a customer's owner change moves only
+    that customer's open ones: opportunities_follow_customer_owner)."""
     if actor.is_admin or actor.system:  # managing users is the admin's job, whatever their sales rights
         rows = Opportunity.objects.filter(owner=from_user)
     else:
@@ -628,7 +718,8 @@ def stage_update(*, actor: Actor, stage_id: int, data: dict) -> Stage:
 @transaction.atomic
 def stage_set_active(*, actor: Actor, stage_id: int, active: bool) -> Stage:
     """Deactivates (hidden from new moves, kept on old records) or reactivates a stage; exactly one active
-    won and one active lost stage remain, and at least one open one."""
+    won and one active lost stage remain, and at least one open one. A stage still holding open (tracking /
+    on hold) opportunities cannot be deactivated: they are moved first."""
     stage = get_visible_or_404(Stage, actor, stage_id)
     _require_admin(actor)
     if stage.is_active == active:
@@ -637,6 +728,9 @@ def stage_set_active(*, actor: Actor, stage_id: int, active: bool) -> Stage:
         others = Stage.objects.filter(kind=stage.kind, is_active=True).exclude(pk=stage.pk)
         if not others.exists():
             raise Conflict(_("至少要保留一个启用的“%(kind)s”阶段") % {"kind": StageKind(stage.kind).label})
+        still_open = Opportunity.objects.filter(stage=stage, status__in=OPEN_STATUSES).count()
+        if still_open:
+            raise Conflict(_("该阶段还有 %(n)s 个跟踪中的机会，请先移到其他阶段") % {"n": still_open}, code="in_use")
     elif stage.kind != StageKind.OPEN and Stage.objects.filter(kind=stage.kind, is_active=True).exists():
         raise Conflict(_("已有启用的“%(kind)s”阶段，只能保留一个") % {"kind": StageKind(stage.kind).label})
     stage.is_active = active

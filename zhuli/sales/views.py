@@ -15,6 +15,7 @@ from zhuli.access.roles import Scope
 from zhuli.access.scoping import require, visible
 from zhuli.accounts.models import Department, User
 from zhuli.core.errors import AppError
+from zhuli.core.money import weighted_amount
 from zhuli.core.pagination import paginate
 from zhuli.core.registry import feature_on, opportunity_sections
 from zhuli.customers.models import Customer
@@ -75,7 +76,7 @@ def opportunity_list_view(request):
                     count=shown)
     labels = dict(OpportunityStatus.choices)
     for row in page.items:
-        row["weighted"] = row["amount"] * row["probability"] / 100
+        row["weighted"] = weighted_amount(row["amount"], row["probability"])
         row["status_label"], row["badge"] = labels.get(row["status"], ""), STATUS_BADGES.get(row["status"], "light")
     columns = []
     for key, label, first in COLUMNS:
@@ -102,7 +103,7 @@ def opportunity_list_view(request):
     export_base = _url_or("imports:export_opportunities", "/imports/export/opportunities/")
     return render(request, "sales/list.html", {
         "page_title": _("销售机会"), "page": page, "count_capped": count > COUNT_CAP, "columns": columns,
-        "raw": request.GET, "active_filters": form.active_count(),
+        "raw": request.GET, "active_filters": form.active_count(), "filter_errors": form.filter_errors(),
         "prev_url": _query(request, page=page.page - 1) if page.has_previous else "",
         "next_url": _query(request, page=page.page + 1) if page.has_next else "",
         "page_size_urls": [(n, _query(request, page_size=n, page=None)) for n in PAGE_SIZES], "page_size": page_size,
@@ -131,7 +132,8 @@ def _form(request, data=None, *, instance=None, customer=None):
         stages.append(instance.stage)
     owners = None
     if actor.can("opportunities", "transfer"):
-        owners = list(visible(User, actor).filter(is_active=True).only("id", "name", "is_active").order_by("name", "id"))
+        owners = [u for u in visible(User, actor).filter(is_active=True).only("id", "name", "is_active")
+                  .order_by("name", "id") if services.owner_in_scope(actor, u.pk)]
         if instance is not None and instance.owner not in owners:
             owners.append(instance.owner)
     initial = None
@@ -280,7 +282,8 @@ def customer_opportunities_section(request, customer) -> str:
     for o in rows:
         o.status_label, o.badge = labels.get(o.status), STATUS_BADGES.get(o.status)
     return render_to_string("sales/partials/customer_section.html", {
-        "customer": customer, "rows": rows, "can_create": actor.can("opportunities", "create"),
+        "customer": customer, "rows": rows,
+        "can_create": actor.can("opportunities", "create") and customer.owner_id is not None,
     }, request=request)
 
 

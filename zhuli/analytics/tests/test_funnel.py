@@ -66,7 +66,7 @@ def test_department_filter_and_a_manager_outside_the_department(org, data):
     assert boss.total.count == 2 and boss.total.amount == Decimal("6000.00")
     manager1 = funnel(actor=org.actor("manager1"), department_id=second, **DEC)
     assert manager1.total.count == 0
-    assert funnel(actor=org.actor("manager1"), **DEC).total.count == 4
+    assert funnel(actor=org.actor("manager1"), **DEC).total.count == 3  # 输单 not in the total
 
 
 def test_one_query_for_the_numbers(org, data, django_assert_max_num_queries):
@@ -88,10 +88,11 @@ def test_api_gives_the_same_numbers_as_decimal_strings(org, data):
     body = ApiClient(org["boss"]).get("/analytics/funnel", date_from="2026-12-01", date_to="2026-12-31").json()
     assert body["stages"][2] == {"stage": {"id": data["方案报价"].pk, "name": "方案报价"}, "kind": "open",
                                  "probability": 60, "count": 1, "amount": "5000.00", "weighted_amount": "3000.00"}
-    assert body["total"] == {"count": 6, "amount": "13800.00", "weighted_amount": "8700.00"}
+    # 合计 = open stages + 赢单 (the 800 lost is not added in)
+    assert body["total"] == {"count": 5, "amount": "13000.00", "weighted_amount": "8700.00"}
     assert (body["won"], body["lost"], body["win_rate"]) == (2, 1, "66.7")
     mine = ApiClient(org["sales1"]).get("/analytics/funnel", date_from="2026-12-01", date_to="2026-12-31").json()
-    assert mine["total"]["count"] == 4 and mine["win_rate"] == "50.0"
+    assert mine["total"]["count"] == 3 and mine["win_rate"] == "50.0"
 
 
 @pytest.mark.parametrize("params, field", [
@@ -117,7 +118,7 @@ def test_page_renders_chart_table_and_rule(org, data, client):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-zl-funnel="funnel-data"' in html and "66.7%" in html and "预计成交日期" in html
-    assert "5,000.00" in html and "13,800.00" in html
+    assert "5,000.00" in html and "13,000.00" in html  # 合计 without 输单
 
 
 def test_page_with_bad_dates_falls_back_to_this_month_with_a_message(org, data, client):
@@ -130,3 +131,12 @@ def test_page_with_bad_dates_falls_back_to_this_month_with_a_message(org, data, 
 def test_page_needs_the_opportunities_module(org, client):
     client.force_login(org["keeper"])
     assert client.get("/analytics/funnel/").status_code == 403
+
+
+def test_total_row_leaves_lost_amounts_out_on_page_and_api(org, data, client):
+    result = funnel(actor=org.actor("boss"), **DEC)
+    assert (result.total.count, result.total.amount, result.total.weighted) == (5, Decimal("13000.00"),
+                                                                                 Decimal("8700.00"))
+    client.force_login(org["boss"])
+    html = client.get("/analytics/funnel/", {"date_from": "2026-12-01", "date_to": "2026-12-31"}).content.decode()
+    assert "合计（不含输单）" in html and "13,000.00" in html and "13,800.00" not in html

@@ -35,16 +35,8 @@ from zhuli.customers.services import (
     pool_update,
     pools_auto_return,
 )
+from zhuli.customers.tests.pool_helpers import in_pool, owned
 from zhuli.preferences.models import DictionaryItem
-
-
-def in_pool(org, name="公海客户有限公司", pool=None):
-    return customer_create(actor=org.actor("boss"), data={"kind": "enterprise", "name": name, "to_pool": True},
-                           pool=pool).customer
-
-
-def owned(org, key, name):
-    return customer_create(actor=org.actor(key), data={"kind": "enterprise", "name": name}).customer
 
 
 class Unchanged:
@@ -81,7 +73,7 @@ def test_claiming_an_owned_customer_says_who_has_it(org):
     customer_claim(actor=org.actor("sales1"), customer_id=customer.pk)
     before = Unchanged()
     # Those who still see it (a boss) hear who took it; a colleague who no longer sees it gets a 404.
-    with pytest.raises(Conflict, match=f"该客户已被 {org['sales1'].name} 领取"):
+    with pytest.raises(Conflict, match=f"^该客户已有负责人：{org['sales1'].name}$"):
         customer_claim(actor=org.actor("boss"), customer_id=customer.pk)
     with pytest.raises(NotFound):
         customer_claim(actor=org.actor("sales2"), customer_id=customer.pk)
@@ -97,7 +89,7 @@ def test_the_conditional_update_loses_a_race_cleanly(org, monkeypatch):
     customer_claim(actor=org.actor("sales1"), customer_id=customer.pk)
     monkeypatch.setattr(services, "get_visible_or_404", lambda *a, **k: stale)
     before = Unchanged()
-    with pytest.raises(Conflict, match=f"该客户已被 {org['sales1'].name} 领取"):
+    with pytest.raises(Conflict, match=f"^该客户已有负责人：{org['sales1'].name}$"):
         customer_claim(actor=org.actor("sales2"), customer_id=customer.pk)
     before.check()
 
@@ -156,12 +148,12 @@ def test_assign_refusals_change_nothing(org):
     with pytest.raises(InvalidInput) as exc:
         customer_assign(actor=org.actor("manager1"), customer_ids=[a.pk], owner_id=999999)
     assert "owner_id" in exc.value.errors
+    mine = owned(org, "sales1", "有主公司")  # before the cap: at cap 0 sales1 could not create it
     customer_cap_set(actor=org.actor("admin"), role="sales", limit=0)
     before = Unchanged()
     with pytest.raises(Conflict, match="上限 0"):
         customer_assign(actor=org.actor("manager1"), customer_ids=[a.pk], owner_id=org["sales2"].pk)
     before.check()
-    mine = owned(org, "sales1", "有主公司")
     before = Unchanged()
     with pytest.raises(Conflict, match="领取|负责人"):
         customer_assign(actor=org.actor("manager1"), customer_ids=[mine.pk], owner_id=org["sales2"].pk)
@@ -216,12 +208,14 @@ def test_release_into_a_chosen_pool_and_bad_pools(org, other_org):
     with tenant_context(other_org.tenant):
         foreign = pool_default().pk
     before = Unchanged()
-    for bad in (999999, foreign, "x"):
+    # sales1 neither belongs to nor oversees the 二部 pool: answered as an unknown pool.
+    for bad in (999999, foreign, "x", team2.pk):
         with pytest.raises(InvalidInput) as exc:
             customer_release(actor=org.actor("sales1"), customer_ids=[customer.pk], reason="r", pool_id=bad)
         assert exc.value.errors["pool_id"] == ["公海不存在"]
     before.check()
-    customer_release(actor=org.actor("sales1"), customer_ids=[customer.pk], reason="r", pool_id=team2.pk)
+    # The director oversees both departments and may send sales1's customer there.
+    customer_release(actor=org.actor("director"), customer_ids=[customer.pk], reason="r", pool_id=team2.pk)
     customer.refresh_from_db()
     assert customer.pool == team2
     # sales1 is no member of the 二部 pool: the customer is gone from their view; sales4 may claim it.

@@ -4,8 +4,9 @@ import pytest
 
 from zhuli.api.testing import ApiClient
 from zhuli.customers.models import Customer, OwnerChange
-from zhuli.customers.services import customer_cap_set, customer_create, pool_create, pool_default
+from zhuli.customers.services import customer_cap_set, pool_create, pool_default
 from zhuli.customers.tests.factories import CustomerFactory
+from zhuli.customers.tests.pool_helpers import in_pool, owned
 from zhuli.tenancy.context import tenant_context
 
 
@@ -21,13 +22,6 @@ def api(org):
     return client
 
 
-def in_pool(org, name="公海客户有限公司", pool=None):
-    return customer_create(actor=org.actor("boss"), data={"kind": "enterprise", "name": name, "to_pool": True},
-                           pool=pool).customer
-
-
-def owned(org, key, name):
-    return customer_create(actor=org.actor(key), data={"kind": "enterprise", "name": name}).customer
 
 
 def state():
@@ -109,11 +103,16 @@ def test_pools_endpoint_and_pool_filter(org, api):
     in_pool(org, "默认公海客户")
     in_pool(org, "二部公海客户", pool=team2)
     owned(org, "sales4", "四号的客户")
+    # Only the pools whose customers one sees: sales1 is no member of the 二部 pool; sales4 is.
     body = api("sales1").get("/pools").json()
+    assert body["count"] == 1 and body["items"][0]["id"] == default.pk
+    assert [p["id"] for p in api("manager1").get("/pools").json()["items"]] == [default.pk]
+    body = api("sales4").get("/pools").json()
     assert body["count"] == 2
     first = body["items"][0]
     assert first["is_default"] and first["members"] == [] and first["rules"][0]["no_followup_days"] == 30
     assert body["items"][1]["members"] == [{"id": org.department("销售二部").pk, "name": "销售二部"}]
+    assert [p["id"] for p in api("manager2").get("/pools").json()["items"]] == [default.pk, team2.pk]
     names = [r["name"] for r in api("sales1").get("/customers", owner="none").json()["items"]]
     assert names == ["默认公海客户"]
     rows = api("sales4").get("/customers", owner="none", pool=team2.pk).json()["items"]
@@ -136,6 +135,15 @@ def test_create_into_a_pool(org, api):
     response = api("manager1").post("/customers", {"kind": "enterprise", "name": "坏公海", "to_pool": True,
                                                    "pool_id": 99999999})
     assert response.status_code == 422 and "pool_id" in response.json()["errors"]
+    # A pool manager1 neither belongs to nor oversees: the same answer as an unknown id.
+    team2 = pool_create(actor=org.actor("admin"), data={"name": "二部公海",
+                                                          "department_ids": [org.department("销售二部").pk]})
+    before = state()
+    response = api("manager1").post("/customers", {"kind": "enterprise", "name": "二部入海", "to_pool": True,
+                                                   "pool_id": team2.pk})
+    assert response.status_code == 422 and response.json()["errors"]["pool_id"] == ["公海不存在"]
+    response = api("manager1").post("/customers", {"kind": "enterprise", "name": "二部入海", "pool_id": team2.pk})
+    assert response.status_code == 422 and response.json()["errors"]["pool_id"] == ["公海不存在"]
     assert state() == before
 
 
@@ -147,5 +155,5 @@ def test_pool_list_queries_do_not_grow(org, api, rows, django_assert_max_num_que
     with django_assert_max_num_queries(9):
         body = client.get("/customers", owner="none", page_size=200).json()
     assert body["count"] == rows and all(r["pool"] for r in body["items"])
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # one more: the memberships that pick the pools one sees
         assert client.get("/pools").status_code == 200

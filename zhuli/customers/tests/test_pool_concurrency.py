@@ -56,7 +56,7 @@ def test_two_claimers_exactly_one_wins():
         ])
         assert results.count("ok") == 1, results
         loser = next(r for r in results if r != "ok")
-        assert "领取" in loser or "记录不存在" in loser
+        assert "已有负责人" in loser or "记录不存在" in loser
         with tenant_context(tenant):
             assert OwnerChange.objects.filter(customer_id=customer.pk, kind="claim").count() == 1
             assert Customer.objects.get(pk=customer.pk).owner_id in (org["sales1"].pk, org["sales2"].pk)

@@ -78,3 +78,29 @@ def test_command_pool_option(org, tmp_path):
     with pytest.raises(CommandError, match="权限"):
         call_command("import_customers", str(path), "--tenant", "tenant-a", "--owner", "sales1@tenant-a.test",
                      "--pool", str(pool_default().pk), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_only_pools_the_importer_sees(client, org, tmp_path):
+    """manager1 neither belongs to nor oversees the 二部 pool: the API, the wizard and the CLI answer as for an
+    unknown pool and write nothing; manager2 (who oversees it) may import into it."""
+    default = pool_default()
+    team2 = pool_create(actor=org.actor("admin"), data={"name": "二部公海",
+                                                          "department_ids": [org.department("销售二部").pk]})
+    response = post_file(ApiClient(org["manager1"]), pool=str(team2.pk))
+    assert response.status_code == 422 and response.json()["errors"]["pool"] == ["公海不存在"]
+    client.force_login(org["manager1"])
+    page = client.get(reverse("imports:upload")).content.decode()
+    assert "公海：二部公海" not in page and f"公海：{default.name}" in page
+    response = client.post(reverse("imports:upload"), {"file": SimpleUploadedFile("客户.csv", CONTENT),
+                                                       "on_duplicate": "skip", "pool": team2.pk})
+    assert response.status_code == 200
+    path = tmp_path / "客户.csv"
+    path.write_bytes(CONTENT)
+    for pool in (str(team2.pk), "二部公海"):
+        with pytest.raises(CommandError, match="no pool"):
+            call_command("import_customers", str(path), "--tenant", "tenant-a", "--owner", "manager1@tenant-a.test",
+                         "--pool", pool, stdout=io.StringIO(), stderr=io.StringIO())
+    assert Customer.objects.count() == 0 and ImportJob.objects.count() == 0
+    body = post_file(ApiClient(org["manager2"]), pool=str(team2.pk)).json()
+    assert body["created"] == 3, body
+    assert set(Customer.objects.values_list("owner_id", "pool_id")) == {(None, team2.pk)}

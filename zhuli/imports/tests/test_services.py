@@ -414,3 +414,44 @@ def test_update_and_create_see_rows_still_waiting_for_their_batch(org):
     job = run(org.actor("boss"), content, on_duplicate="update")
     assert job.counts == {"created": 2, "updated": 1, "skipped": 0, "failed": 0}
     assert Customer.objects.get(name="甲公司").phone == "010-7654321"
+
+
+# ---- customer caps: checked once per file, before any row is written ------------------------------------
+
+@pytest.mark.parametrize("with_contacts", [False, True], ids=["batch path", "row-by-row path"])
+def test_an_import_past_the_cap_fails_before_writing(org, with_contacts):
+    from zhuli.customers.services import customer_cap_set
+
+    customer_create(actor=org.actor("sales1"), data={"kind": "enterprise", "name": "已有的公司"})
+    customer_cap_set(actor=org.actor("admin"), role="sales", limit=3)
+    header = ["客户名称", "联系人"] if with_contacts else ["客户名称"]
+    rows = [[f"导入公司{i}", "张三"] if with_contacts else [f"导入公司{i}"] for i in range(3)]
+    before = (Customer.objects.count(), Contact.objects.count(), DictionaryItem.objects.count())
+    job = run(org.actor("sales1"), csv_bytes([header, *rows]))
+    assert job.status == ImportStatus.FAILED
+    assert job.message == "您已有 1 个客户，上限 3；本次导入将新建 3 个，超出上限（最多还能导入 2 个），没有导入任何数据"
+    assert (Customer.objects.count(), Contact.objects.count(), DictionaryItem.objects.count()) == before
+    # The dry run (the wizard's preview) says the same.
+    assert run(org.actor("sales1"), csv_bytes([header, *rows]), dry_run=True).status == ImportStatus.FAILED
+    # Duplicates the policy skips, blank rows and rows without a name do not count: 2 new fit.
+    rows = [rows[0], rows[1], [""] * len(header), ["已有的公司"] + ([""] if with_contacts else [])]
+    job = run(org.actor("sales1"), csv_bytes([header, *rows]))
+    assert job.status == ImportStatus.DONE and job.counts["created"] == 2, job.message
+    assert Customer.objects.filter(owner=org["sales1"]).count() == 3
+
+
+def test_an_import_for_named_owners_checks_each_owners_cap(org):
+    from zhuli.customers.services import customer_cap_set
+
+    customer_cap_set(actor=org.actor("admin"), user_id=org["sales2"].pk, limit=1)
+    name = org["sales2"].name
+    content = csv_bytes([["客户名称", "负责人"], ["甲公司", name], ["乙公司", name], ["丙公司", ""]])
+    job = run(org.actor("manager1"), content)
+    assert job.status == ImportStatus.FAILED
+    assert job.message == (f"{org['sales2'].display_name} 已有 0 个客户，上限 1；本次导入将为其新建 2 个，超出上限"
+                           "（最多还能导入 1 个），没有导入任何数据")
+    assert Customer.objects.count() == 0
+    customer_cap_set(actor=org.actor("admin"), user_id=org["sales2"].pk, limit=2)
+    job = run(org.actor("manager1"), content)
+    assert job.counts["created"] == 3, job.message
+    assert Customer.objects.filter(owner=org["sales2"]).count() == 2

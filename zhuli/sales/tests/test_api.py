@@ -14,12 +14,6 @@ from zhuli.tenancy.context import tenant_context
 
 
 @pytest.fixture
-def stages(org):
-    stages_ensure()
-    return {s.name: s for s in Stage.objects.all()}
-
-
-@pytest.fixture
 def customer(org):
     return customer_create(actor=org.actor("sales1"), data={"kind": "enterprise", "name": "华为技术有限公司"}).customer
 

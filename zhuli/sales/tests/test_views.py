@@ -17,15 +17,9 @@ from zhuli.core.errors import InvalidInput
 from zhuli.customers.services import customer_create
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
 from zhuli.sales.models import Opportunity, Stage
-from zhuli.sales.services import opportunity_create, stages_ensure
+from zhuli.sales.services import opportunity_create
 
 HOSTILE = "<img src=x onerror=alert(1)>机会"
-
-
-@pytest.fixture
-def stages(org):
-    stages_ensure()
-    return {s.name: s for s in Stage.objects.all()}
 
 
 @pytest.fixture
@@ -189,3 +183,16 @@ def test_settings_lists_the_stages_page_and_the_menu_has_opportunities(as_user, 
     html = as_user("sales1").get("/").content.decode()
     assert 'href="/opportunities/"' in html
     assert 'href="/opportunities/"' not in as_user("keeper").get("/").content.decode()
+
+
+def test_pool_customer_page_offers_no_new_opportunity_and_form_refuses(as_user, org, customer, stages):
+    from zhuli.customers.services import customer_release
+
+    customer_release(actor=org.actor("sales1"), customer_ids=[customer.pk], reason="不跟了")
+    client = as_user("boss")
+    detail = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert f"/opportunities/new/?customer={customer.pk}" not in detail
+    r = client.post("/opportunities/new/", {"customer_id": customer.pk, "title": "新项目",
+                                            "stage_id": stages["需求确认"].pk, "amount": "100"})
+    assert r.status_code == 200 and "请先领取该客户，再创建销售机会" in r.content.decode()
+    assert not Opportunity.objects.exists()

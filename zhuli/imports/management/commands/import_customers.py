@@ -48,9 +48,9 @@ class Command(BaseCommand):
             actor = Actor.for_user(user)
             pool_id = None
             if pool:
-                from zhuli.customers.models import Pool
+                from zhuli.customers.selectors import pools_usable
 
-                pools = visible(Pool, actor)
+                pools = pools_usable(actor)  # only pools whose customers the login sees
                 found = pools.filter(pk=int(pool)).first() if pool.isdigit() and len(pool) <= 18 else None
                 found = found or pools.filter(name=pool).first()
                 if found is None:

@@ -1,7 +1,7 @@
 /* The kanban board: SortableJS moves cards between columns (mouse and touch); a drop POSTs the new stage
    through htmx (CSRF header from <body hx-headers>), whose answer swaps every column header and the card
-   out-of-band. A refused move (the server's message shows as a toast) or a cancelled 输单 dialog puts the
-   card back where it was. No inline scripts (CSP). */
+   out-of-band. A refused move (the server's message shows as a toast), a cancelled 输单 dialog or a cancelled
+   撤销赢单 confirmation (a 赢单 card dropped on another column) puts the card back where it was. No inline scripts (CSP). */
 (function () {
   "use strict";
 
@@ -12,6 +12,9 @@
   var dialogEl = document.getElementById("lose-dialog");
   var dialog = dialogEl && window.bootstrap ? new bootstrap.Modal(dialogEl) : null;
   var pending = null;  // the drop waiting for the 输单 dialog
+  var unwinEl = document.getElementById("unwin-dialog");
+  var unwin = unwinEl && window.bootstrap ? new bootstrap.Modal(unwinEl) : null;
+  var unwinPending = null;  // a 赢单 card dropped elsewhere, waiting for confirmation
 
   function putBack(evt) {
     var ref = evt.from.children[evt.oldIndex] || null;
@@ -36,6 +39,11 @@
   }
 
   function onAdd(evt) {
+    if (evt.from.closest("[data-kind]").dataset.kind === "won" && unwin) {
+      unwinPending = evt;
+      unwin.show();
+      return;
+    }
     if (evt.to.closest("[data-kind]").dataset.kind === "lost" && dialog) {
       pending = evt;
       dialogEl.querySelector("form").reset();
@@ -59,6 +67,19 @@
     });
     dialogEl.addEventListener("hidden.bs.modal", function () {
       if (pending) { putBack(pending); pending = null; }
+    });
+  }
+
+  if (unwinEl) {
+    unwinEl.querySelector("form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var evt = unwinPending;
+      unwinPending = null;
+      unwin.hide();
+      if (evt) { send(evt); }
+    });
+    unwinEl.addEventListener("hidden.bs.modal", function () {
+      if (unwinPending) { putBack(unwinPending); unwinPending = null; }
     });
   }
 

@@ -129,7 +129,9 @@ class Opportunity(TenantModel):
             models.CheckConstraint(condition=Q(amount__gte=0), name="sales_opportunity_amount_positive"),
         ]
         indexes = [
-            models.Index(fields=["tenant", "status", "stage", "owner"], name="sales_opp_board"),
+            # Covering (PostgreSQL): the board's and funnel's per-stage totals read the index alone.
+            models.Index(fields=["tenant", "status", "stage", "probability"], include=["amount", "owner", "id"],
+                         name="sales_opp_board_totals"),
             models.Index(fields=["tenant", "owner", "status", "close_date"], name="sales_opp_owner"),
             models.Index(fields=["tenant", "customer"], name="sales_opp_customer"),
             models.Index(fields=["tenant", "close_date", "id"], name="sales_opp_close"),

@@ -81,6 +81,19 @@ def _keep_db_blocker(django_db_blocker):
     _blocker.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in Chinese: a request by an English user leaves English active in the thread
+    (LocaleMiddleware activates, nothing deactivates), and services called directly afterwards would answer
+    in English in whichever test the worker runs next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     # After the flush, so the tests this worker runs next find the regions again.

@@ -185,6 +185,8 @@ OPPORTUNITY_EXPORT_DOC = {
         _query("status", "tracking、won、lost、on_hold 或 invalid"),
         _query("close_from", "预计成交日期起（含）", type="string", format="date"),
         _query("close_to", "预计成交日期止（含）", type="string", format="date"),
+        _query("closed_from", "赢单/输单日期起（含，租户时区）", type="string", format="date"),
+        _query("closed_to", "赢单/输单日期止（含，租户时区）", type="string", format="date"),
         _query("amount_min", "预计金额下限（含）"),
         _query("amount_max", "预计金额上限（含）"),
         _query("sort", "与销售机会列表相同，如 -amount"),

@@ -283,7 +283,7 @@ def opportunity_filters(params) -> tuple[OpportunityFilters, str, dict]:
                 asked[name] = value
             else:
                 errors[name] = _("必须是整数")
-    for name in ("close_from", "close_to"):
+    for name in ("close_from", "close_to", "closed_from", "closed_to"):
         value = (params.get(name) or "").strip()
         if value:
             try:

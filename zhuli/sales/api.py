@@ -165,6 +165,8 @@ class OpportunityQuery(PageParams):
     customer: Id | None = None
     close_from: Day | None = Field(default=None, description="预计成交日期起（含）")
     close_to: Day | None = Field(default=None, description="预计成交日期止（含）")
+    closed_from: Day | None = Field(default=None, description="赢单/输单日期起（含，租户时区）")
+    closed_to: Day | None = Field(default=None, description="赢单/输单日期止（含，租户时区）")
     amount_min: str | None = Field(default=None, max_length=20, description="预计金额下限（含）")
     amount_max: str | None = Field(default=None, max_length=20, description="预计金额上限（含）")
     stale_days: int | None = Field(default=None, ge=0, le=36500,
@@ -180,7 +182,7 @@ def filters_from(query) -> OpportunityFilters:
     return OpportunityFilters(
         q=query_text(query.q), owner=query.owner, department=query.department, stage=query.stage,
         status=query.status or "", customer=query.customer, close_from=query.close_from, close_to=query.close_to,
-        amount_min=amount_min, amount_max=amount_max, stale_days=query.stale_days,
+        closed_from=query.closed_from, closed_to=query.closed_to, amount_min=amount_min, amount_max=amount_max, stale_days=query.stale_days,
     )
 
 

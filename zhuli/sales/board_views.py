@@ -78,7 +78,11 @@ def _list_url(actor, f: BoardFilters, stage) -> str:
         params["close_from"] = f.date_from.isoformat() if f.date_from else ""
         params["close_to"] = f.date_to.isoformat() if f.date_to else ""
     else:
+        # The column counts what closed in the board's period; the list says the same with its closed-date filter.
         params["status"] = stage.kind
+        closed_from, closed_to = closed_period(actor, f)
+        params["closed_from"] = closed_from.isoformat() if closed_from.year > 1900 else ""
+        params["closed_to"] = closed_to.isoformat() if closed_to.year < 9999 else ""
     return f"{base}?{urlencode({k: v for k, v in params.items() if v not in ('', None)})}"
 
 

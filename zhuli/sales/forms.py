@@ -89,6 +89,8 @@ class OpportunityFilterForm(forms.Form):
     customer = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     close_from = forms.DateField(required=False, validators=[_sane])
     close_to = forms.DateField(required=False, validators=[_sane])
+    closed_from = forms.DateField(required=False, validators=[_sane])
+    closed_to = forms.DateField(required=False, validators=[_sane])
     # Text checked by the services' parser: NaN / Infinity / 1e999 get the API's message, never a 500.
     amount_min = forms.CharField(required=False, max_length=40)
     amount_max = forms.CharField(required=False, max_length=40)
@@ -127,7 +129,8 @@ class OpportunityFilterForm(forms.Form):
         return OpportunityFilters(
             q=v.get("q", ""), owner=v.get("owner", ""), department=v.get("department"), stage=v.get("stage"),
             status=v.get("status", ""), customer=v.get("customer"), close_from=v.get("close_from"),
-            close_to=v.get("close_to"), amount_min=v.get("amount_min"), amount_max=v.get("amount_max"),
+            close_to=v.get("close_to"), closed_from=v.get("closed_from"), closed_to=v.get("closed_to"),
+            amount_min=v.get("amount_min"), amount_max=v.get("amount_max"),
             stale_days=v.get("stale_days"),
         )
 

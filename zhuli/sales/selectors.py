@@ -42,6 +42,8 @@ class OpportunityFilters:
     customer: int | None = None
     close_from: datetime.date | None = None
     close_to: datetime.date | None = None
+    closed_from: datetime.date | None = None  # won / lost on or after this day (the tenant's)
+    closed_to: datetime.date | None = None
     amount_min: Decimal | None = None
     amount_max: Decimal | None = None
     stale_days: int | None = None
@@ -94,6 +96,12 @@ def opportunity_list(*, actor: Actor, filters: OpportunityFilters | None = None,
         qs = qs.filter(close_date__gte=f.close_from)
     if f.close_to:
         qs = qs.filter(close_date__lte=f.close_to)
+    zone = actor.tenant.zone
+    if f.closed_from:
+        qs = qs.filter(closed_at__gte=datetime.datetime.combine(f.closed_from, datetime.time.min, tzinfo=zone))
+    if f.closed_to:
+        qs = qs.filter(closed_at__lt=datetime.datetime.combine(f.closed_to + datetime.timedelta(days=1),
+                                                               datetime.time.min, tzinfo=zone))
     if f.amount_min is not None:
         qs = qs.filter(amount__gte=f.amount_min)
     if f.amount_max is not None:

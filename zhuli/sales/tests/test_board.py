@@ -230,3 +230,19 @@ def test_move_with_a_bad_stage_is_422_and_changes_nothing(org, st, client, value
     response = client.post(f"/opportunities/board/{opp.pk}/move/", {"stage_id": value}, HTTP_HX_REQUEST="true")
     assert response.status_code == 422 and "阶段" in response.content.decode()
     assert snapshot(opp) == before
+
+
+def test_a_closed_columns_list_link_shows_what_the_column_counts(org, st, client):
+    from zhuli.sales.board_views import _list_url
+
+    t = org.tenant
+    opportunity(t, org["sales1"], st["赢单"], amount="5000")  # this month
+    opportunity(t, org["sales1"], st["赢单"], amount="7000", closed_at=timezone.now() - datetime.timedelta(days=70))
+    boss = org.actor("boss")
+    assert columns_by_name(board(actor=boss))["赢单"].count == 1
+    link = _list_url(boss, BoardFilters(), st["赢单"])
+    assert "status=won" in link and "closed_from=" in link and "closed_to=" in link
+    client.force_login(org["boss"])
+    assert "共 1 个机会" in client.get(link).content.decode()
+    api = client.get("/api/v1/opportunities", {"status": "won", "closed_from": "1900-01-01"}).json()
+    assert api["count"] == 2

@@ -123,7 +123,7 @@ def test_weighted_amount_rounds_half_up_everywhere(org, client, customer):
     column = next(c for c in board["columns"] if c["stage"]["id"] == opp.stage_id)
     assert column["weighted_amount"] == "1234.57"
     client.force_login(org["sales1"])
-    assert "1234.57" in client.get(f"/opportunities/{opp.pk}/").content.decode()
+    assert "1,234.57" in client.get(f"/opportunities/{opp.pk}/").content.decode()
     assert "1,234.57" in client.get("/opportunities/board/").content.decode() or \
         "1234.57" in client.get("/opportunities/board/").content.decode()
 

@@ -109,8 +109,8 @@ def test_detail_page_header_actions_history_and_followups(as_user, org, customer
     Opportunity.objects.filter(pk=opp.pk).update(stage_entered_at=timezone.now() - datetime.timedelta(days=12))
     client = as_user("sales1")
     html = client.get(f"/opportunities/{opp.pk}/").content.decode()
-    assert "已停留 12 天" in html and "10%" in html and "10000.00" in html
-    assert "加权 ¥1000.00" in html
+    assert "已停留 12 天" in html and "10%" in html and "10,000.00" in html
+    assert "加权 ¥1,000.00" in html
     assert "赢单" in html and "lose-dialog" in html and "阶段历史" in html
     r = client.post(f"/opportunities/{opp.pk}/move/", {"stage_id": stages["商务谈判"].pk, "note": "谈价格"})
     assert r.status_code == 302

@@ -15,6 +15,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -42,6 +43,52 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+@dataclass
+class Timing:
+    """One request timed: its query count, its latency, and the SELECTs it ran timed again on a raw cursor."""
+
+    queries: int
+    selects: list[str]
+    median: float
+    p95: float
+    query_medians: dict[str, float]
+
+    @property
+    def raw(self) -> float:
+        return sum(self.query_medians.values())
+
+    @property
+    def slowest(self) -> str:
+        return max(self.query_medians, key=self.query_medians.get) if self.query_medians else ""
+
+
+def time_request(client, path: str, runs: int) -> Timing:
+    """GET `path` `runs` times through the test client, then its captured SELECTs as many times on a cursor."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path)
+    # Read now: every later request through the client clears the connection's query log.
+    queries = len(captured)
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+    per_query = {sql: [] for sql in selects}
+    with connection.cursor() as cursor:
+        for _ in range(runs):
+            for sql in selects:
+                started = time.perf_counter()
+                cursor.execute(sql)
+                cursor.fetchall()
+                per_query[sql].append((time.perf_counter() - started) * 1000)
+    return Timing(queries, selects, statistics.median(timings), percentile(timings, 95),
+                  {sql: statistics.median(t) for sql, t in per_query.items()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -63,7 +110,6 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from zhuli.accounts.models import User
     from zhuli.accounts.services import token_create
@@ -127,28 +173,9 @@ def main() -> None:
             print(f"{who:<7} {label:<44} HTTP {response.status_code}: {response.content[:120]!r}")
             continue
         data = response.json()
-        with CaptureQueriesContext(connection) as captured:
-            client.get(path)
-        # Read now: every later request through the client clears the connection's query log.
-        queries = len(captured)
-        selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
-        timings = []
-        for _ in range(args.runs):
-            started = time.perf_counter()
-            client.get(path)
-            timings.append((time.perf_counter() - started) * 1000)
-        per_query = {sql: [] for sql in selects}
-        with connection.cursor() as cursor:
-            for _ in range(args.runs):
-                for sql in selects:
-                    started = time.perf_counter()
-                    cursor.execute(sql)
-                    cursor.fetchall()
-                    per_query[sql].append((time.perf_counter() - started) * 1000)
-        query_medians = {sql: statistics.median(t) for sql, t in per_query.items()}
-        median, p95 = statistics.median(timings), percentile(timings, 95)
-        raw_median = sum(query_medians.values())
-        slowest = max(query_medians, key=query_medians.get) if query_medians else ""
+        timing = time_request(client, path, args.runs)
+        queries, selects, query_medians = timing.queries, timing.selects, timing.query_medians
+        median, p95, raw_median, slowest = timing.median, timing.p95, timing.raw, timing.slowest
         kind = "count" if "COUNT(" in slowest.upper() else "list" if "LIMIT" in slowest.upper() else "other"
         ok = "" if median < 50 and median < 3 * raw_median else "  <- over target"
         print(f"{who:<7} {label:<44} {len(data['items']):>6} {data['count']:>7} {queries:>3} "

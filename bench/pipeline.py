@@ -17,7 +17,6 @@ import argparse
 import datetime
 import os
 import random
-import statistics
 import sys
 import time
 from decimal import Decimal
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from customers_list import ensure_database, percentile  # noqa: E402
+from customers_list import ensure_database, time_request  # noqa: E402
 
 
 def top_up(tenant, target: int, seed: int = 3) -> int:
@@ -141,7 +140,6 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from zhuli.accounts.models import User
     from zhuli.accounts.services import token_create
@@ -202,27 +200,9 @@ def main() -> None:
         if response.status_code != 200:
             print(f"{who:<9} {label:<36} HTTP {response.status_code}: {response.content[:120]!r}")
             continue
-        with CaptureQueriesContext(connection) as captured:
-            client.get(full)
-        queries = len(captured)
-        selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
-        timings = []
-        for _ in range(args.runs):
-            started = time.perf_counter()
-            client.get(full)
-            timings.append((time.perf_counter() - started) * 1000)
-        per_query = {sql: [] for sql in selects}
-        with connection.cursor() as cursor:
-            for _ in range(args.runs):
-                for sql in selects:
-                    started = time.perf_counter()
-                    cursor.execute(sql)
-                    cursor.fetchall()
-                    per_query[sql].append((time.perf_counter() - started) * 1000)
-        medians = {sql: statistics.median(t) for sql, t in per_query.items()}
-        median, p95 = statistics.median(timings), percentile(timings, 95)
-        raw = sum(medians.values())
-        slowest = max(medians, key=medians.get) if medians else ""
+        timing = time_request(client, full, args.runs)
+        queries, medians, slowest = timing.queries, timing.query_medians, timing.slowest
+        median, p95, raw = timing.median, timing.p95, timing.raw
         ok = "" if median < 100 and median < 3 * raw else "  <- over target"
         print(f"{who:<9} {label:<36} {queries:>3} {median:>6.1f}ms {p95:>6.1f}ms {raw:>5.1f}ms "
               f"{median / raw if raw else 0:>5.1f}x  {medians.get(slowest, 0):>7.1f}ms{ok}")

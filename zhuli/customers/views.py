@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from zhuli.core.registry import customer_sections, feature_on
 from zhuli.preferences.selectors import dictionary_list
 from zhuli.web.decorators import admin_required
 from zhuli.web.errors import form_errors_from
+from zhuli.web.links import query_with, url_or
 
 from . import selectors
 from .duplicates import duplicates_find
@@ -90,25 +91,6 @@ OWNER_CHANGE_KINDS = {
     "assign": pgettext_lazy("owner change", "分配"), "release": pgettext_lazy("owner change", "放入公海"),
     "auto_return": pgettext_lazy("owner change", "自动回收"),
 }
-
-
-def _query(request, **changes) -> str:
-    """The current GET parameters with some replaced (None drops one): links keep the whole state."""
-    params = request.GET.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value not in (None, ""):
-            params[key] = value
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
-def _url_or(name: str, fallback: str) -> str:
-    # The imports app owns these pages; until its URLs exist the plain paths are right.
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return fallback
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -195,10 +177,10 @@ def customer_list(request):
                 col["dir"], target = "desc", key
             else:
                 target = f"{first}{key}"
-            col["url"] = _query(request, sort=target, page=None)
+            col["url"] = query_with(request, sort=target, page=None)
         columns.append(col)
     export_params = {k: v for k, v in request.GET.items() if k not in ("page", "page_size")}
-    export_base = _url_or("imports:export_customers", "/imports/export/customers/")
+    export_base = url_or("imports:export_customers", "/imports/export/customers/")
     context = {
         "page_title": _("客户"),
         "page": page,
@@ -208,9 +190,9 @@ def customer_list(request):
         "raw": request.GET,
         "sort": sort,
         "active_filters": form.active_count(),
-        "prev_url": _query(request, page=page.page - 1) if page.has_previous else "",
-        "next_url": _query(request, page=page.page + 1) if page.has_next else "",
-        "page_size_urls": [(n, _query(request, page_size=n, page=None)) for n in PAGE_SIZES],
+        "prev_url": query_with(request, page=page.page - 1) if page.has_previous else "",
+        "next_url": query_with(request, page=page.page + 1) if page.has_next else "",
+        "page_size_urls": [(n, query_with(request, page_size=n, page=None)) for n in PAGE_SIZES],
         "page_size": page_size,
         "can_create": actor.can("customers", "create"),
         "can_transfer": actor.can("customers", "transfer"),
@@ -219,7 +201,7 @@ def customer_list(request):
         "can_export": actor.can("customers", "export"),
         "export_xlsx": f"{export_base}?{urlencode({**export_params, 'format': 'xlsx'})}",
         "export_csv": f"{export_base}?{urlencode({**export_params, 'format': 'csv'})}",
-        "import_url": _url_or("imports:upload", "/imports/"),
+        "import_url": url_or("imports:upload", "/imports/"),
         "full_path": request.get_full_path(),
         **_filter_options(actor, values),
     }
@@ -561,8 +543,8 @@ def pool_page(request):
         "pools": selectors.pool_list(actor=actor), "levels": levels,
         "sorts": [("-pooled_at", _("最近进入公海")), ("pooled_at", _("最早进入公海")), ("name", _("名称"))],
         "can_assign": can_assign, "assignees": _assignable_users(actor) if can_assign else [],
-        "prev_url": _query(request, page=page.page - 1) if page.has_previous else "",
-        "next_url": _query(request, page=page.page + 1) if page.has_next else "",
+        "prev_url": query_with(request, page=page.page - 1) if page.has_previous else "",
+        "next_url": query_with(request, page=page.page + 1) if page.has_next else "",
         "full_path": request.get_full_path(),
     })
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +22,7 @@ from zhuli.preferences.models import DictionaryKind
 from zhuli.preferences.selectors import dictionary_choices
 from zhuli.web.decorators import admin_required
 from zhuli.web.errors import form_errors_from
+from zhuli.web.links import query_with, url_or
 
 from . import selectors, services
 from .forms import LoseForm, OpportunityFilterForm, OpportunityForm, StageForm
@@ -37,23 +37,6 @@ COLUMNS = [
     ("last_followup_at", gettext_lazy("最近跟进"), "-"),
 ]
 STATUS_BADGES = {"tracking": "primary", "won": "success", "lost": "danger", "on_hold": "warning", "invalid": "secondary"}
-
-
-def _query(request, **changes) -> str:
-    params = request.GET.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value not in (None, ""):
-            params[key] = value
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
-def _url_or(name: str, fallback: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return fallback
 
 
 # ---- list ------------------------------------------------------------------------------------------
@@ -88,7 +71,7 @@ def opportunity_list_view(request):
                 col["dir"], target = "desc", key
             else:
                 target = f"{first}{key}"
-            col["url"] = _query(request, sort=target, page=None)
+            col["url"] = query_with(request, sort=target, page=None)
         columns.append(col)
     grant = actor.grant("opportunities")
     owner_ids = actor.owner_ids(grant.scope)
@@ -100,19 +83,19 @@ def opportunity_list_view(request):
     owners = [u for u in visible(User, actor).only("id", "name", "is_active").order_by("-is_active", "name", "id")
               if owner_ids is None or u.pk in owner_ids] if grant.scope != Scope.OWN else []
     export_params = {k: v for k, v in request.GET.items() if k not in ("page", "page_size")}
-    export_base = _url_or("imports:export_opportunities", "/imports/export/opportunities/")
+    export_base = url_or("imports:export_opportunities", "/imports/export/opportunities/")
     return render(request, "sales/list.html", {
         "page_title": _("销售机会"), "page": page, "count_capped": count > COUNT_CAP, "columns": columns,
         "raw": request.GET, "active_filters": form.active_count(), "filter_errors": form.filter_errors(),
-        "prev_url": _query(request, page=page.page - 1) if page.has_previous else "",
-        "next_url": _query(request, page=page.page + 1) if page.has_next else "",
-        "page_size_urls": [(n, _query(request, page_size=n, page=None)) for n in PAGE_SIZES], "page_size": page_size,
+        "prev_url": query_with(request, page=page.page - 1) if page.has_previous else "",
+        "next_url": query_with(request, page=page.page + 1) if page.has_next else "",
+        "page_size_urls": [(n, query_with(request, page_size=n, page=None)) for n in PAGE_SIZES], "page_size": page_size,
         "stages": selectors.stages_all(actor), "statuses": OpportunityStatus.choices, "owners": owners,
         "departments": departments, "can_create": actor.can("opportunities", "create"),
         "can_export": actor.can("opportunities", "export"),
         "export_xlsx": f"{export_base}?{urlencode({**export_params, 'format': 'xlsx'})}",
         "export_csv": f"{export_base}?{urlencode({**export_params, 'format': 'csv'})}",
-        "import_url": _url_or("imports:upload", "/imports/") + "?resource=opportunities",
+        "import_url": url_or("imports:upload", "/imports/") + "?resource=opportunities",
     })
 
 

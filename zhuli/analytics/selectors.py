@@ -16,8 +16,9 @@ from zhuli.access.actor import Actor
 from zhuli.access.roles import Scope
 from zhuli.access.scoping import visible
 from zhuli.accounts.models import Department
-from zhuli.sales.board import board_stages, money, owned_by, period_bounds, weighted
+from zhuli.sales.board import board_stages, money, period_bounds, weighted
 from zhuli.sales.models import Opportunity, OpportunityStatus, StageKind
+from zhuli.sales.selectors import owned_by
 
 PRESETS = ("month", "quarter", "year", "custom")
 

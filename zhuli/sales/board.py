@@ -15,10 +15,11 @@ from django.db.models.functions import RowNumber
 
 from zhuli.access.actor import Actor
 from zhuli.access.scoping import visible
-from zhuli.accounts.models import Department, owner_display
+from zhuli.accounts.models import owner_display
 from zhuli.core.money import round_cents, weighted_sum
 
 from .models import Opportunity, OpportunityStatus, Stage, StageKind
+from .selectors import owned_by
 
 CARDS_PER_COLUMN = 30
 CENT = Decimal("0.01")
@@ -49,21 +50,6 @@ def period_bounds(zone, date_from: datetime.date, date_to: datetime.date) -> tup
 def month_range(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     first = day.replace(day=1)
     return first, (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-
-
-def owned_by(qs: QuerySet, actor: Actor, *, owner: str = "", department_id: int | None = None) -> QuerySet:
-    """The owner filter (`me` or a user id) and the department filter (the department and those below it)."""
-    if owner == "me":
-        qs = qs.filter(owner_id=actor.user_id)
-    elif owner:
-        try:
-            qs = qs.filter(owner_id=int(owner))
-        except ValueError:
-            qs = qs.none()
-    if department_id:
-        path = visible(Department, actor).filter(pk=department_id).values_list("path", flat=True).first()
-        qs = qs.filter(owner__department__path__startswith=path) if path else qs.none()
-    return qs
 
 
 def board_stages(*, actor: Actor) -> list[Stage]:

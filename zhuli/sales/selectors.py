@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from zhuli.access.actor import Actor
 from zhuli.access.scoping import get_visible_or_404, visible
-from zhuli.accounts.models import Department, User
+from zhuli.accounts.models import Department
 from zhuli.core import text
 from zhuli.core.pagination import order_by_param
 
@@ -64,6 +64,22 @@ def stages_active(actor: Actor) -> list[Stage]:
     return [s for s in stages_all(actor) if s.is_active]
 
 
+def owned_by(qs: QuerySet, actor: Actor, *, owner: str = "", department_id: int | None = None) -> QuerySet:
+    """The owner filter (`me` or a user id; anything else matches nothing) and the department filter (the
+    department and those below it), shared by the list, the board and the funnel."""
+    if owner == "me":
+        qs = qs.filter(owner_id=actor.user_id)
+    elif owner:
+        try:
+            qs = qs.filter(owner_id=int(owner))
+        except ValueError:
+            qs = qs.none()
+    if department_id:
+        path = visible(Department, actor).filter(pk=department_id).values_list("path", flat=True).first()
+        qs = qs.filter(owner__department__path__startswith=path) if path else qs.none()
+    return qs
+
+
 def opportunity_list(*, actor: Actor, filters: OpportunityFilters | None = None, sort: str | None = None) -> QuerySet:
     """The visible opportunities matching the filters, ordered with a unique tie-breaker.
 
@@ -73,19 +89,8 @@ def opportunity_list(*, actor: Actor, filters: OpportunityFilters | None = None,
     needle = text.normalize_query(f.q)
     if needle:
         qs = qs.filter(Q(search_text__contains=needle) | Q(customer__search_text__contains=needle))
-    if f.owner == "me":
-        qs = qs.filter(owner_id=actor.user_id)
-    elif f.owner == "none":
-        qs = qs.none()
-    elif f.owner:
-        try:
-            qs = qs.filter(owner_id=int(f.owner))
-        except ValueError:
-            qs = qs.none()
-    if f.department:
-        path = Department.objects.filter(pk=f.department).values_list("path", flat=True).first()
-        owners = User.objects.filter(tenant=actor.tenant, department__path__startswith=path or "\x00")
-        qs = qs.filter(owner_id__in=list(owners.values_list("id", flat=True)))
+    # Opportunities always have an owner: owner=none (the pool) matches nothing.
+    qs = owned_by(qs, actor, owner=f.owner, department_id=f.department)
     if f.stage:
         qs = qs.filter(stage_id=f.stage)
     if f.status:

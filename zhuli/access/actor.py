@@ -6,7 +6,7 @@ from functools import cached_property
 
 from zhuli.tenancy.models import Tenant
 
-from .modules import ALL_ACTIONS, MODULES, Grant
+from .modules import ALL_ACTIONS, MODULES, READ_ONLY_ACTIONS, Grant
 from .roles import RANK, Scope
 
 
@@ -62,7 +62,10 @@ class Actor:
 
     def can(self, module: str, action: str = "view") -> bool:
         grant = self.grant(module)
-        return grant is not None and action in grant.actions
+        if grant is None or action not in grant.actions:
+            return False
+        # An expired company keeps reading and exporting; every button that writes disappears with this.
+        return action in READ_ONLY_ACTIONS or not self.tenant.read_only
 
     @cached_property
     def department_path(self) -> str | None:

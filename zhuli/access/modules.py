@@ -7,6 +7,8 @@ from .roles import Action, Role, Scope
 
 ALL_ACTIONS = frozenset(a.value for a in Action)
 READ = frozenset({Action.VIEW.value})
+# What a read-only (expired) company keeps: it may look at and take away its data, nothing more.
+READ_ONLY_ACTIONS = frozenset({Action.VIEW.value, Action.EXPORT.value})
 
 
 @dataclass(frozen=True)

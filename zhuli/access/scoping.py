@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 
 from zhuli.core.errors import Forbidden, NotFound
 from zhuli.tenancy.context import require_same_tenant
+from zhuli.tenancy.models import read_only_message
 
 from .actor import Actor
+from .modules import READ_ONLY_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,22 @@ def get_visible_or_404(model, actor: Actor, pk, *, queryset: QuerySet | None = N
         raise NotFound(_("记录不存在或无权查看"))
 
 
+def require_writable(actor: Actor) -> None:
+    """Refuses every write of an expired (read-only) company with 403 and code `read_only`. The door for
+    writes: `require()` calls it for every action but view and export, and the services that check the
+    admin flag instead of a module action call it themselves, so web, API, imports, tasks and commands
+    are refused alike."""
+    if actor.tenant.read_only:
+        raise Forbidden(read_only_message(actor.tenant), code="read_only")
+
+
 def require(actor: Actor, permission: str) -> None:
     """`module.action` or refuse with 403. Services call it after fetching the record, so a row
     outside the actor's scope answers 404 first and 403 only ever means "visible, but not allowed"."""
     require_same_tenant(actor.tenant)  # services write into the active tenant: it must be the actor's
     module, _sep, action = permission.partition(".")
-    if not actor.can(module, action or "view"):
+    action = action or "view"
+    if action not in READ_ONLY_ACTIONS:
+        require_writable(actor)
+    if not actor.can(module, action):
         raise Forbidden(_("您没有此操作的权限"))

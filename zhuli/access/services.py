@@ -12,6 +12,7 @@ from zhuli.core.errors import Forbidden, InvalidInput
 from .models import RolePermission
 from .modules import ALL_ACTIONS, MODULES, Grant
 from .roles import Action, Role, Scope
+from .scoping import require_writable
 
 ACTION_ORDER = [a.value for a in Action]
 
@@ -29,6 +30,11 @@ class MatrixCell:
 def _require_admin(actor) -> None:
     if not (actor.is_admin or actor.system):
         raise Forbidden(_("只有公司管理员可以修改权限"))
+
+
+def _require_admin_writing(actor) -> None:
+    _require_admin(actor)
+    require_writable(actor)
 
 
 def _check_role(role: str) -> None:
@@ -73,7 +79,7 @@ def _clean(role: str, module: str, scope: str, actions) -> frozenset[str]:
 @transaction.atomic
 def permission_set(*, actor, role: str, module: str, scope: str, actions) -> RolePermission:
     """Stores one role × module cell (scope + actions); nothing ticked means no access to the module."""
-    _require_admin(actor)
+    _require_admin_writing(actor)
     actions = _clean(role, module, scope, actions)
     row = RolePermission.objects.select_for_update().filter(role=role, module=module).first()
     default = MODULES[module].default_for(role)
@@ -98,7 +104,7 @@ def permission_set(*, actor, role: str, module: str, scope: str, actions) -> Rol
 @transaction.atomic
 def permission_matrix_save(*, actor, role: str, grants: dict[str, tuple[str, set]]) -> None:
     """Saves a whole role row of the editor at once: every cell or none."""
-    _require_admin(actor)
+    _require_admin_writing(actor)
     _check_role(role)
     for module, (scope, actions) in grants.items():
         permission_set(actor=actor, role=role, module=module, scope=scope, actions=actions)
@@ -107,7 +113,7 @@ def permission_matrix_save(*, actor, role: str, grants: dict[str, tuple[str, set
 @transaction.atomic
 def permission_reset(*, actor, role: str) -> int:
     """恢复默认: drops the role's stored rows so the modules' defaults apply again."""
-    _require_admin(actor)
+    _require_admin_writing(actor)
     _check_role(role)
     deleted, _detail = RolePermission.objects.filter(role=role).delete()
     if deleted:

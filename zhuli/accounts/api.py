@@ -1,7 +1,9 @@
-"""Tokens, the current user, colleagues and departments (read-only; admins change them in the web UI)."""
+"""Tokens, the current user, colleagues (company admins add and change them) and departments, and the company's
+account: kind, status, end dates and plan limits."""
 from __future__ import annotations
 
-from typing import Literal
+import datetime
+from typing import Any, Literal
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -15,11 +17,14 @@ from zhuli.access.scoping import get_visible_or_404, visible
 from zhuli.api.auth import actor_of, client_ip
 from zhuli.api.errors import ErrorOut, ValidationOut, responses
 from zhuli.api.schemas import Id, Out, PageParams, Ref, page_of, query_text, ref
+from zhuli.core.errors import InvalidInput
 from zhuli.core.pagination import order_by_param
+from zhuli.tenancy.models import default_features
+from zhuli.tenancy.services import tenant_days_left, tenant_grace_ends_on, tenant_usage
 
 from .authentication import login_check
 from .models import Department, User, owner_display
-from .services import token_create, token_revoke
+from .services import token_create, token_revoke, user_activate, user_create, user_deactivate, user_update
 
 router = Router(tags=["accounts"])
 
@@ -154,6 +159,103 @@ def user_list(request, filters: Query[UserQuery]):
 def user_detail(request, user_id: int):
     qs = visible(User, actor_of(request)).values(*USER_COLUMNS)
     return _user_row(get_visible_or_404(User, actor_of(request), user_id, queryset=qs))
+
+
+class UserPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=254)
+    mobile: str | None = Field(default=None, max_length=20)
+    role: RoleCode | None = None
+    department_id: Id | None = None
+    is_admin: bool | None = None
+
+
+class UserIn(UserPatch):
+    name: str = Field(max_length=50)
+    password: str = Field(max_length=200, description="初始密码：至少 8 位，不能全是数字")
+
+
+def _user_data(actor, payload: BaseModel) -> dict:
+    data = payload.model_dump(exclude_unset=True)
+    # A department the caller cannot see is a bad field of this body, not a missing page.
+    if data.get("department_id") and not visible(Department, actor).filter(pk=data["department_id"]).exists():
+        raise InvalidInput({"department_id": _("部门不存在")})
+    return data
+
+
+@router.post("/users", response=responses(201, UserOut, 403, 409, 422))
+def user_add(request, payload: UserIn):
+    """Company admins add a colleague; the plan's user and boss seats are enforced (409 `plan_limit`)."""
+    actor = actor_of(request)
+    user = user_create(actor=actor, data=_user_data(actor, payload))
+    return Status(201, user_detail(request, user.pk))
+
+
+@router.patch("/users/{int:user_id}", response=responses(200, UserOut, 403, 404, 409, 422))
+def user_edit(request, user_id: int, payload: UserPatch):
+    """Company admins change a colleague; making an active user a boss takes a boss seat."""
+    actor = actor_of(request)
+    get_visible_or_404(User, actor, user_id)  # another tenant's id: 404 before the admin check's 403
+    user_update(actor=actor, user_id=user_id, data=_user_data(actor, payload))
+    return user_detail(request, user_id)
+
+
+@router.post("/users/{int:user_id}/deactivate", response=responses(200, UserOut, 403, 404, 409))
+def user_leave(request, user_id: int):
+    """离职: the user can no longer log in and their tokens are revoked; their records stay."""
+    actor = actor_of(request)
+    get_visible_or_404(User, actor, user_id)
+    user_deactivate(actor=actor, user_id=user_id)
+    return user_detail(request, user_id)
+
+
+@router.post("/users/{int:user_id}/activate", response=responses(200, UserOut, 403, 404, 409))
+def user_return(request, user_id: int):
+    """Back to active, within the plan's user and boss seats (409 `plan_limit`)."""
+    actor = actor_of(request)
+    get_visible_or_404(User, actor, user_id)
+    user_activate(actor=actor, user_id=user_id)
+    return user_detail(request, user_id)
+
+
+# ---- the company's account -----------------------------------------------------------------------------
+
+
+class LimitsOut(Out):
+    max_users: int
+    users: int = Field(description="在职用户数")
+    max_bosses: int
+    bosses: int = Field(description="在职老板数")
+
+
+class TenantInfoOut(Out):
+    code: str
+    name: str
+    kind: str = Field(description="trial / formal / demo")
+    status: str = Field(description="active / expired / suspended")
+    trial_ends_on: datetime.date | None
+    service_ends_on: datetime.date | None
+    grace_ends_on: datetime.date | None = Field(description="到期后数据保留到此日")
+    days_left: int | None = Field(description="含今天的剩余天数；无截止日为 null")
+    read_only: bool = Field(description="true：帐户已到期，只能查看和导出")
+    limits: LimitsOut
+    features: dict[str, Any]
+
+
+@router.get("/tenant", response=responses(200, TenantInfoOut))
+def tenant_info(request):
+    """The caller's company: account kind and status, end dates, seats used and the feature switches."""
+    tenant = actor_of(request).tenant
+    usage = tenant_usage(tenant)
+    return {
+        "code": tenant.code, "name": tenant.name, "kind": tenant.kind, "status": tenant.status,
+        "trial_ends_on": tenant.trial_ends_on, "service_ends_on": tenant.service_ends_on,
+        "grace_ends_on": tenant_grace_ends_on(tenant), "days_left": tenant_days_left(tenant),
+        "read_only": tenant.read_only,
+        "limits": {"max_users": tenant.max_users, "users": usage["users"], "max_bosses": tenant.max_bosses,
+                   "bosses": usage["bosses"]},
+        "features": {**default_features(), **(tenant.features or {})},
+    }
 
 
 # ---- departments ---------------------------------------------------------------------------------------

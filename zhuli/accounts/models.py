@@ -125,3 +125,21 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class TrialSignup(models.Model):
+    """The logins that opened a trial, kept even if the boss later changes login: one open trial per
+    email / mobile (accounts.signup). Global table: checked before any tenant exists."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("租户"))
+    email = models.EmailField(_("邮箱"), max_length=254, null=True, blank=True, db_index=True)
+    mobile = models.CharField(_("手机"), max_length=20, null=True, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("试用注册")
+        verbose_name_plural = _("试用注册")
+
+    def __str__(self) -> str:
+        return self.email or self.mobile or ""

@@ -37,19 +37,26 @@ def _dept(name: str, parent: Department | None) -> Department:
 
 
 def build_demo_org(tenant, *, domain: str, password: str, root: Department | None = None,
-                   mobile_prefix: str | None = None) -> dict[str, User]:
-    """公司 → 销售中心 → 销售一部 / 销售二部 with the users of DESIGN §5; returns users by login part."""
+                   mobile_prefix: str | None = None, existing: dict[str, User] | None = None) -> dict[str, User]:
+    """公司 → 销售中心 → 销售一部 / 销售二部 with the users of DESIGN §5; returns users by login part.
+    Users in `existing` (by login part) are put back in place rather than created, keeping their ids."""
     with tenant_context(tenant):
         company = root or _dept(tenant.name[:60], None)
         center = _dept("销售中心", company)
         depts = {"company": company, "center": center, "team1": _dept("销售一部", center),
                  "team2": _dept("销售二部", center)}
-        users = {}
+        fresh, kept = [], []
         hashed = make_password(password)  # one hash for all: they share the password, argon2 is slow by design
         for i, (key, name, role, dept, admin) in enumerate(DEMO_USERS):
-            user = User(tenant=tenant, email=f"{key}@{domain}", name=name, role=role, department=depts[dept],
-                        is_admin=admin, mobile=f"{mobile_prefix}{i:02d}" if mobile_prefix else None)
-            user.password = hashed
-            users[key] = user
-        User.objects.bulk_create(users.values())
+            user = (existing or {}).get(key) or User(tenant=tenant, email=f"{key}@{domain}")
+            user.name, user.role, user.department, user.is_admin = name, role, depts[dept], admin
+            user.mobile = f"{mobile_prefix}{i:02d}" if mobile_prefix else None
+            user.is_active, user.left_at, user.language = True, None, ""
+            # An unchanged hash keeps the user's sessions valid (they are bound to it).
+            if user.pk is None or not user.check_password(password):
+                user.password = hashed
+            (kept if user.pk else fresh).append(user)
+        User.objects.bulk_create(fresh)
+        User.objects.bulk_update(kept, ["name", "role", "department", "is_admin", "mobile", "is_active", "left_at",
+                                        "language", "password"])
         return {u.email.split("@")[0]: u for u in User.objects.filter(tenant=tenant)}

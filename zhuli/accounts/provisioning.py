@@ -19,7 +19,7 @@ from zhuli.tenancy.context import tenant_context
 from zhuli.tenancy.models import Tenant, TenantKind
 
 from .models import Department, User
-from .services import _clean_login, check_password_strength
+from .services import _clean_login, check_password_strength, check_plan_limits
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
@@ -38,6 +38,13 @@ def tenant_create(*, code: str, name: str, admin_login: str, password: str, admi
         errors["name"] = _("公司名称不能为空，最多 100 个字符")
     if kind not in TenantKind.values:
         errors["kind"] = _("未知的帐户类型")
+    # The first user is a boss: the plan must seat at least one user and one boss, and no more bosses than users.
+    if not isinstance(max_users, int) or max_users < 1:
+        errors["max_users"] = _("用户数上限至少为 1")
+    if not isinstance(max_bosses, int) or max_bosses < 1:
+        errors["max_bosses"] = _("老板席位上限至少为 1")
+    elif isinstance(max_users, int) and max_bosses > max_users:
+        errors["max_bosses"] = _("老板席位上限不能超过用户数上限（%(n)s 人）") % {"n": max_users}
     if errors:
         raise InvalidInput(errors)
     if Tenant.objects.filter(code=code).exists():
@@ -55,6 +62,7 @@ def tenant_create(*, code: str, name: str, admin_login: str, password: str, admi
         root = Department.objects.create(name=name[:60])
         root.path, root.depth = f"/{root.pk}/", 0
         root.save(update_fields=["path", "depth"])
+        check_plan_limits(tenant=tenant, adding_user=True, adding_boss=True)
         boss = User.objects.create_user(
             email=email, mobile=mobile, password=password, name=clean_text(admin_name) or _("管理员"),
             tenant=tenant, role=Role.BOSS, department=root, is_admin=True,

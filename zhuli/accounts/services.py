@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 
 from zhuli.access.actor import Actor
 from zhuli.access.roles import MANAGING_ROLES, Role
-from zhuli.access.scoping import get_visible_or_404, visible
+from zhuli.access.scoping import get_visible_or_404, require_writable, visible
 from zhuli.audit.services import audit_record
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.core.registry import owned_records
 from zhuli.core.text import clean_text
 from zhuli.tenancy.context import require_same_tenant
+from zhuli.tenancy.models import Tenant, TenantKind
+from zhuli.tenancy.services import tenant_usage
 
 from .models import ApiToken, Department, User
 
@@ -28,6 +30,7 @@ def _require_admin(actor: Actor) -> None:
     require_same_tenant(actor.tenant)  # rows are created in the active tenant
     if not (actor.is_admin or actor.system):
         raise Forbidden(_("只有公司管理员可以管理用户和部门"))
+    require_writable(actor)
 
 
 # ---- departments ---------------------------------------------------------------------------
@@ -123,13 +126,20 @@ def _clean_login(data: dict, *, user: User | None = None) -> tuple[str | None, s
 
 
 def check_plan_limits(*, tenant, adding_user: bool = False, adding_boss: bool = False) -> None:
-    """No 11th user on a 10-user plan, no 3rd boss on a 2-boss plan."""
-    active = User.objects.filter(tenant=tenant, is_active=True)
-    if adding_user and active.count() >= tenant.max_users:
-        raise Conflict(_("已达到套餐用户数上限（%(n)s 个），请先停用其他用户或升级套餐") % {"n": tenant.max_users},
-                       code="plan_limit")
-    if adding_boss and active.filter(role=Role.BOSS).count() >= tenant.max_bosses:
-        raise Conflict(_("已达到老板席位上限（%(n)s 个）") % {"n": tenant.max_bosses}, code="plan_limit")
+    """No 11th user on a 10-user plan, no 3rd boss on a 2-boss plan. Call it inside the transaction that then
+    adds the user: it locks the tenant row, so two concurrent creates are counted one after the other."""
+    if not (adding_user or adding_boss):
+        return
+    # The lock orders concurrent creates on PostgreSQL (SQLite's immediate transactions already do), and the
+    # limits are read from the locked row, so an operator's change in between counts too.
+    limits = Tenant.objects.select_for_update().filter(pk=tenant.pk).values("max_users", "max_bosses").get()
+    usage = tenant_usage(tenant)
+    if adding_user and usage["users"] >= limits["max_users"]:
+        raise Conflict(_("已达到用户数上限 %(limit)s 人（当前 %(n)s 人），请先停用其他用户或联系我们增加席位") % {
+            "limit": limits["max_users"], "n": usage["users"]}, code="plan_limit")
+    if adding_boss and usage["bosses"] >= limits["max_bosses"]:
+        raise Conflict(_("已达到老板席位上限 %(limit)s 个（当前 %(n)s 个）") % {
+            "limit": limits["max_bosses"], "n": usage["bosses"]}, code="plan_limit", field="role")
 
 
 def check_password_strength(password: str, *, user: User | None = None, field: str = "password") -> None:
@@ -261,6 +271,7 @@ def user_transfer_records(*, actor: Actor, from_user_id: int, to_user_id: int) -
     """Hands every record a (usually departed) user owns to a colleague; managers and admins may."""
     if not (actor.is_admin or actor.system or actor.role in MANAGING_ROLES):
         raise Forbidden(_("只有经理、总监、老板或管理员可以批量转移"))
+    require_writable(actor)
     source = get_visible_or_404(User, actor, from_user_id)
     target = get_visible_or_404(User, actor, to_user_id)
     if not target.is_active:
@@ -274,7 +285,10 @@ def user_transfer_records(*, actor: Actor, from_user_id: int, to_user_id: int) -
 
 
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
-    """The user's own password; the old one must be right and the new one strong."""
+    """The user's own password; the old one must be right and the new one strong. Never for demo users:
+    the shared demo logins keep the published password."""
+    if user.tenant_id and user.tenant.kind == TenantKind.DEMO:
+        raise Conflict(_("演示帐户不能修改密码"), code="demo_readonly")
     if not user.check_password(old_password or ""):
         raise InvalidInput({"old_password": _("原密码不正确")})
     check_password_strength(new_password, user=user, field="new_password")
@@ -294,11 +308,16 @@ def token_create(*, user: User, name: str = "API") -> tuple[ApiToken, str]:
     return token, key
 
 
+@transaction.atomic
 def token_revoke(*, user: User, token_id: int) -> None:
     """Only one's own tokens; anyone else's id is the same 404 as a missing one."""
-    deleted, _rows = ApiToken.objects.filter(user=user, pk=token_id).delete()
-    if not deleted:
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
         raise NotFound(_("令牌不存在"))
+    token.delete()
+    if user.tenant_id:
+        audit_record(actor=Actor.for_user(user), action="token.revoke", target=user,
+                     changes={"name": token.name, "prefix": token.prefix})
 
 
 def user_language_set(*, user: User, language: str) -> None:

@@ -17,6 +17,7 @@ from zhuli.web.decorators import admin_required
 from zhuli.web.errors import form_errors_from
 
 from . import services
+from .demo import is_demo_tenant
 from .forms import DepartmentForm, PasswordChangeForm, TokenForm, TransferForm, UserForm, department_tree
 from .models import Department, User
 
@@ -27,6 +28,7 @@ USER_FIELD_MAP = {"department_id": "department"}
 
 def password_change(request):
     form = PasswordChangeForm(request.POST or None)
+    demo_account = is_demo_tenant(request.tenant)
     if request.method == "POST" and form.is_valid():
         try:
             services.password_change(user=request.user, old_password=form.cleaned_data["old_password"],
@@ -37,7 +39,8 @@ def password_change(request):
             update_session_auth_hash(request, request.user)  # stay signed in on this device
             messages.success(request, _("密码已修改"))
             return redirect("accounts:password")
-    return render(request, "accounts/password.html", {"form": form, "page_title": _("修改密码")})
+    return render(request, "accounts/password.html",
+                  {"form": form, "demo_account": demo_account, "page_title": _("修改密码")})
 
 
 def tokens(request):

@@ -23,12 +23,21 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [_plain(before.get(k)), _plain(v)] for k, v in after.items() if before.get(k) != v}
 
 
+def _actor_id(actor) -> int | None:
+    # An Actor (tenant users, system jobs) or a bare User: platform operators act on tenants without one.
+    if actor is None:
+        return None
+    if hasattr(actor, "user_id"):
+        return actor.user_id
+    return getattr(actor, "pk", None)
+
+
 def audit_record(*, actor, action: str, target=None, changes: dict | None = None, tenant=None, ip=None) -> None:
     """Writes one audit event; called by services inside their transaction."""
     tenant = tenant or actor.tenant
     for_tenant(AuditEvent, tenant).create(
         tenant=tenant,
-        actor_id=getattr(actor, "user_id", None),
+        actor_id=_actor_id(actor),
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=getattr(target, "pk", None),

@@ -99,3 +99,11 @@ def analyze(*model_classes: type[models.Model]) -> None:
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in model_classes)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
+
+
+def demo_reset(*, actor=None, size: str | None = None) -> dict:
+    """Rebuilds the shared demo tenant's data in place (seed_demo --reset, the schedule, the platform console).
+    The work is in zhuli.accounts.demo: it builds users and departments, which core must not import at load."""
+    from zhuli.accounts.demo import demo_reset as reset
+
+    return reset(actor=actor, size=size)

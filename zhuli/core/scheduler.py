@@ -99,29 +99,3 @@ class SchedulerLoop(threading.Thread):
         finally:
             connection.close()
 
-
-# ---- platform jobs -------------------------------------------------------------------------
-
-def trials_expire(now: datetime.datetime) -> str:
-    """Trial tenants whose last trial day is before their own today become expired (data kept)."""
-    from zhuli.access.actor import Actor
-    from zhuli.audit.services import audit_record
-    from zhuli.tenancy.models import Tenant, TenantKind, TenantStatus
-
-    # No zone is more than 14 h ahead of UTC, so nothing ending on or after that date can be over yet.
-    latest_today = (now + datetime.timedelta(hours=14)).date()
-    candidates = Tenant.objects.filter(kind=TenantKind.TRIAL, status=TenantStatus.ACTIVE,
-                                       trial_ends_on__lt=latest_today)
-    expired = 0
-    for tenant in candidates:
-        if tenant.trial_ends_on >= tenant.today():
-            continue
-        if Tenant.objects.filter(pk=tenant.pk, status=TenantStatus.ACTIVE).update(status=TenantStatus.EXPIRED):
-            expired += 1
-            audit_record(actor=Actor.system_for(tenant), action="tenant.expire", target=tenant,
-                         changes={"status": [TenantStatus.ACTIVE, TenantStatus.EXPIRED],
-                                  "trial_ends_on": str(tenant.trial_ends_on)})
-    return f"{expired} expired"
-
-
-register_job("trials.expire", trials_expire, 3600)

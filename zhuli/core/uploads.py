@@ -12,7 +12,10 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from .errors import InvalidInput, TooLarge
+from zhuli.tenancy.context import current_tenant
+from zhuli.tenancy.models import TenantKind
+
+from .errors import Conflict, InvalidInput, TooLarge
 
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
 IMAGE_MAX_SIDE = 4096
@@ -28,16 +31,28 @@ _PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 @dataclass(frozen=True)
 class CheckedFile:
     content: bytes
-    kind: str  # png / jpeg / webp / xlsx / xls / csv / html-xls
+    kind: str  # png / jpeg / webp / pdf / xlsx / xls / csv / html-xls
     original_name: str
+
+    def _replace_name(self, name: str) -> CheckedFile:
+        return CheckedFile(self.content, self.kind, name)
 
     @property
     def extension(self) -> str:
         return {"jpeg": "jpg", "html-xls": "xls"}.get(self.kind, self.kind)
 
 
+def _refuse_in_demo(field: str) -> None:
+    """The shared demo account takes no files from its visitors (issue 5 part 2): whatever they upload,
+    everyone else would see it."""
+    tenant = current_tenant()
+    if tenant is not None and tenant.kind == TenantKind.DEMO:
+        raise Conflict(_("演示帐户不能上传文件"), code="demo_readonly", field=field)
+
+
 def read_upload(upload, *, max_bytes: int, field: str = "file") -> tuple[bytes, str]:
     """Reads an UploadedFile (or bytes) with a hard bound, so a huge file never sits in memory whole."""
+    _refuse_in_demo(field)
     if upload is None:
         raise InvalidInput({field: _("请选择要上传的文件")})
     name = getattr(upload, "name", "") or ""
@@ -97,6 +112,23 @@ def check_image(upload, *, field: str = "logo", max_bytes: int = IMAGE_MAX_BYTES
             image = image.convert("RGBA")
         image.save(out, _PIL_FORMATS[kind])
     return CheckedFile(out.getvalue(), kind, name)
+
+
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def check_document(upload, *, field: str = "file", max_bytes: int = DOCUMENT_MAX_BYTES) -> CheckedFile:
+    """An attachment: a PDF (its header and end-of-file marker, whatever the name says) or a PNG / JPEG / WebP
+    image (checked and re-encoded as check_image does, within the same size bound)."""
+    content, name = read_upload(upload, max_bytes=max_bytes, field=field)
+    if content.startswith(b"%PDF-"):
+        # A real PDF ends with %%EOF (a little trailing whitespace or junk is common, so look at the tail).
+        if b"%%EOF" not in content[-2048:]:
+            raise InvalidInput({field: _("PDF 文件已损坏或不完整")})
+        return CheckedFile(content, "pdf", name)
+    if image_kind(content) is None:
+        raise InvalidInput({field: _("只能上传 PDF 或 PNG、JPEG、WebP 图片")})
+    return check_image(content, field=field, max_bytes=max_bytes)._replace_name(name)
 
 
 def check_spreadsheet(upload, *, field: str = "file", max_bytes: int = SPREADSHEET_MAX_BYTES) -> CheckedFile:

@@ -33,8 +33,14 @@ class TrackingStyle(models.TextChoices):
 OPPORTUNITY_TRACKING = ("tracking_style", frozenset({TrackingStyle.OPPORTUNITY.value, TrackingStyle.BOTH.value}))
 
 
+# Which customer kinds the company uses (first-run setup); the create form and API offer only those.
+CUSTOMER_KINDS_IN_USE = {"enterprise": ("enterprise",), "individual": ("individual",),
+                         "both": ("enterprise", "individual")}
+AGREEMENTS = ("contract", "order", "both")
+
+
 def default_features() -> dict:
-    return {"tracking_style": TrackingStyle.BOTH, "agreements": "both", "inventory": False}
+    return {"tracking_style": TrackingStyle.BOTH, "agreements": "both", "inventory": False, "customer_kinds": "both"}
 
 
 class Tenant(models.Model):
@@ -54,6 +60,11 @@ class Tenant(models.Model):
     phone = models.CharField(_("电话"), max_length=40, blank=True)
     website = models.CharField(_("网址"), max_length=200, blank=True)
     introduction = models.TextField(_("公司简介"), blank=True)
+    # A formal account's paid-until day (None: open-ended); trials use trial_ends_on.
+    service_ends_on = models.DateField(_("服务截止日"), null=True, blank=True)
+    # The tenant's day its trial expired; the grace period (PlatformSettings.grace_days) counts from it.
+    expired_on = models.DateField(_("过期日"), null=True, blank=True)
+    signup_ip = models.GenericIPAddressField(_("注册 IP"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -73,6 +84,29 @@ class Tenant(models.Model):
 
     def feature(self, name: str):
         return {**default_features(), **(self.features or {})}.get(name)
+
+    @property
+    def read_only(self) -> bool:
+        """Expired (and suspended) companies may read and export but not write (access.scoping.require)."""
+        return self.status != TenantStatus.ACTIVE
+
+    @property
+    def ends_on(self) -> datetime.date | None:
+        """The last day of service: the trial's end for trials, the paid-until day for formal accounts."""
+        if self.kind == TenantKind.TRIAL:
+            return self.trial_ends_on
+        if self.kind == TenantKind.FORMAL:
+            return self.service_ends_on
+        return None
+
+
+def read_only_message(tenant: Tenant) -> str:
+    """Why a company may only read: the banner on every page and the refusal of every write."""
+    if tenant.status == TenantStatus.SUSPENDED:
+        return str(_("公司帐户已停用，请联系客服"))
+    if tenant.kind == TenantKind.TRIAL:
+        return str(_("试用已到期，帐户为只读。请联系我们转为正式帐户；您仍可导出数据"))
+    return str(_("服务已到期，帐户为只读。请联系我们续费；您仍可导出数据"))
 
 
 class TenantQuerySet(models.QuerySet):
@@ -104,3 +138,26 @@ class TenantModel(models.Model):
         if self.tenant_id is None:
             self.tenant = require_tenant()
         super().save(*args, **kwargs)
+
+
+class PlatformSettings(models.Model):
+    """The operator's defaults for new trials and sign-up abuse limits; one row (pk 1), edited in the console."""
+
+    trial_days = models.PositiveIntegerField(_("试用天数"), default=15)
+    trial_max_users = models.PositiveIntegerField(_("试用用户数上限"), default=10)
+    trial_max_bosses = models.PositiveIntegerField(_("试用老板席位上限"), default=2)
+    grace_days = models.PositiveIntegerField(_("过期后保留天数"), default=30)
+    signups_per_ip_per_hour = models.PositiveIntegerField(_("每个 IP 每小时注册上限"), default=5)
+    demo_reset_hours = models.PositiveIntegerField(_("演示帐户重置间隔（小时）"), default=24)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("平台设置")
+        verbose_name_plural = _("平台设置")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> PlatformSettings:
+        return cls.objects.get_or_create(pk=1)[0]

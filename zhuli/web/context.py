@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 
 from zhuli.access.roles import MANAGING_ROLES
 from zhuli.core.registry import feature_on, menu_entries, settings_pages
+from zhuli.tenancy.models import read_only_message
 
 
 def entries_for(actor, registry, current_path: str = "") -> list[dict]:
@@ -56,4 +57,6 @@ def layout(request):
         "settings_nav": settings_nav,
         "can_transfer_users": actor.is_admin or actor.role in MANAGING_ROLES,
         "logo_url": logo_url(actor.tenant),
+        # Expired companies read and export only (access.scoping.require_writable): every page says so.
+        "read_only_notice": read_only_message(actor.tenant) if actor.tenant.read_only else "",
     }

@@ -40,14 +40,16 @@ from zhuli.core.errors import AppError, Forbidden, InvalidInput, NotFound
 logger = logging.getLogger("zhuli.web")
 
 
-def _error_page(request, code: int, message: str):
-    title = {403: _("没有权限"), 404: _("页面不存在"), 500: _("服务器出错了")}.get(code, _("出错了"))
+def _error_page(request, code: int, message: str, title: str = ""):
+    title = title or {403: _("没有权限"), 404: _("页面不存在"), 500: _("服务器出错了")}.get(code, _("出错了"))
     return render(request, "web/error.html", {"code": code, "title": title, "message": message}, status=code)
 
 
 def handler403(request, exception=None):
     message = str(getattr(exception, "message", "") or "") or _("您没有权限访问此页面")
-    return _error_page(request, 403, message)
+    # An expired account's refusal is about the account, not the person's rights (access.scoping.require_writable).
+    title = _("帐户为只读") if getattr(exception, "code", "") == "read_only" else ""
+    return _error_page(request, 403, message, title)
 
 
 def handler404(request, exception=None):

@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from zhuli.access.actor import Actor
+from zhuli.core.errors import Forbidden
 
 from .errors import handler403
 
@@ -51,5 +53,5 @@ class ActorMiddleware(LoginRequiredMiddleware):
             return refused
         if getattr(view_func, "login_required", True) and request.actor is None:
             # Logged in but no company (platform staff): tenant pages make no sense for them.
-            return handler403(request)
+            return handler403(request, Forbidden(_("此帐号不属于任何公司，不能使用公司页面；平台运营人员请使用平台控制台 /platform/")))
         return None

@@ -15,17 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zhuli.accounts.authentication import LoginRefused, LoginThrottled, login_check
-from zhuli.accounts.orgchart import DEMO_USERS
+from zhuli.accounts.public_views import demo_entry_context
 from zhuli.accounts.services import user_language_set
 from zhuli.core.errors import AppError
 from zhuli.core.registry import search_providers
-from zhuli.tenancy.models import Tenant
 
 from .errors import form_errors_from
 from .forms import LoginForm
 
 DEMO_PASSWORD = "zhuli-demo"
-DEMO_HINT_LOGINS = ("boss", "manager1", "sales1", "admin")
 SEARCH_LIMIT = 8
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
@@ -39,16 +37,6 @@ def _safe_next(request, url: str | None, default: str = "/") -> str:
 
 def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
-
-
-def _demo_logins() -> list[dict]:
-    """The demo account's logins for the hint on the login page (DESIGN §5), when it exists."""
-    tenant = Tenant.objects.filter(code="demo").only("id").first()
-    if tenant is None:
-        return []
-    names = {key: (name, role) for key, name, role, _dept, _admin in DEMO_USERS}
-    return [{"login": f"{key}@demo.example.com", "name": names[key][0], "role": names[key][1].label}
-            for key in DEMO_HINT_LOGINS if key in names]
 
 
 def _set_language_cookie(response, language: str) -> None:
@@ -78,7 +66,7 @@ def login_view(request):
             return response
     status = 429 if throttled else 200
     return render(request, "web/login.html", {
-        "form": form, "next": next_url, "demo_logins": _demo_logins(), "demo_password": DEMO_PASSWORD,
+        "form": form, "next": next_url, "demo_password": DEMO_PASSWORD, **demo_entry_context(),
         "page_title": _("登录"),
     }, status=status)
 

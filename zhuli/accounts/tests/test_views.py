@@ -192,7 +192,7 @@ def test_eleventh_user_is_refused_with_the_plan_message(small_plan, client):
     refused = client.post("/account/users/new/", {"name": "第十一人", "email": "u11@small.test", "role": "sales",
                                                   "password": PASSWORD})
     assert refused.status_code == 200
-    assert "已达到套餐用户数上限（10 个）" in refused.content.decode()
+    assert "已达到用户数上限 10 人（当前 10 人）" in refused.content.decode()
     assert not User.objects.filter(email="u11@small.test").exists()
 
 
@@ -206,7 +206,7 @@ def test_third_boss_is_refused(small_plan, client):
     staff = User.objects.get(email="u0@small.test")
     response = client.post(f"/account/users/{staff.pk}/edit/", {"name": staff.name, "email": staff.email,
                                                                 "role": "boss"})
-    assert "已达到老板席位上限（2 个）" in response.content.decode()
+    assert "已达到老板席位上限 2 个（当前 2 个）" in response.content.decode()
     staff.refresh_from_db()
     assert staff.role == "sales"
 

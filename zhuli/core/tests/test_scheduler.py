@@ -1,17 +1,13 @@
 """The database-backed schedule (DESIGN §4 rule 7): one run per due time whoever asks, tenant days."""
 import datetime
 import zoneinfo
-from io import StringIO
 
 import pytest
-import time_machine
-from django.core.management import call_command
 from django.utils import timezone
 
 from zhuli.core import scheduler
 from zhuli.core.models import ScheduledJob
 from zhuli.core.registry import scheduled_jobs
-from zhuli.tenancy.models import Tenant, TenantKind, TenantStatus
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -78,41 +74,6 @@ def test_disabled_and_unknown_jobs_are_skipped(counting_job):
     ScheduledJob.objects.create(name="gone.job", interval_seconds=60, next_run_at=timezone.now())
     ran = scheduler.scheduler_run_due(timezone.now())
     assert "test.count" not in ran and "gone.job" not in ran and counting_job == []
-
-
-def trial(code, ends_on, zone="Asia/Shanghai", **kw):
-    return Tenant.objects.create(code=code, name=code, kind=kw.pop("kind", TenantKind.TRIAL), trial_ends_on=ends_on,
-                                 time_zone=zone, **kw)
-
-
-def test_trials_expire_on_the_tenants_own_day():
-    # 2025-03-10 17:00 UTC is already 2025-03-11 01:00 in Shanghai, still 2025-03-10 in New York.
-    moment = datetime.datetime(2025, 3, 10, 17, 0, tzinfo=datetime.UTC)
-    shanghai_over = trial("sh-over", datetime.date(2025, 3, 10))
-    shanghai_last_day = trial("sh-last", datetime.date(2025, 3, 11))
-    new_york_last_day = trial("ny-last", datetime.date(2025, 3, 10), zone="America/New_York")
-    formal = trial("formal", datetime.date(2025, 1, 1), kind=TenantKind.FORMAL)
-    suspended = trial("susp", datetime.date(2025, 1, 1), status=TenantStatus.SUSPENDED)
-    with time_machine.travel(moment, tick=False):
-        assert scheduler.trials_expire(timezone.now()) == "1 expired"
-    status = dict(Tenant.objects.values_list("code", "status"))
-    assert status[shanghai_over.code] == TenantStatus.EXPIRED
-    assert status[shanghai_last_day.code] == TenantStatus.ACTIVE
-    assert status[new_york_last_day.code] == TenantStatus.ACTIVE
-    assert status[formal.code] == TenantStatus.ACTIVE and status[suspended.code] == TenantStatus.SUSPENDED
-    # Five hours later it is 2025-03-11 in New York too.
-    with time_machine.travel(moment + datetime.timedelta(hours=12), tick=False):
-        assert scheduler.trials_expire(timezone.now()) == "1 expired"
-    assert Tenant.objects.get(code="ny-last").status == TenantStatus.EXPIRED
-
-
-def test_trials_expire_runs_hourly_from_the_worker():
-    trial("old", datetime.date(2020, 1, 1))
-    call_command("run_worker", "--once", stdout=StringIO())
-    assert Tenant.objects.get(code="old").status == TenantStatus.EXPIRED
-    job = ScheduledJob.objects.get(name="trials.expire")
-    assert job.last_status == "ok: 1 expired"
-    assert job.next_run_at - job.last_run_at == datetime.timedelta(hours=1)
 
 
 def test_a_worker_round_picks_up_jobs_registered_after_it_started(counting_job):

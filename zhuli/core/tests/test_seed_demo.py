@@ -148,13 +148,17 @@ def test_second_run_does_nothing(demo):
 def test_reset_rebuilds_and_leaves_other_tenants_alone(demo, other_org):
     with_other = User.objects.filter(tenant=other_org.tenant).count()
     old_customer_ids = set(for_tenant(Customer, demo).values_list("pk", flat=True))
+    old_followup_ids = set(for_tenant(FollowUp, demo).values_list("pk", flat=True))
+    user_ids = dict(User.objects.filter(tenant=demo).values_list("email", "pk"))
     output = seed("--reset")
     assert "seeded" in output
     fresh = Tenant.objects.get(code=DEMO_CODE)
-    assert fresh.pk != demo.pk and not Tenant.objects.filter(pk=demo.pk).exists()
+    # Rebuilt in place: the tenant and the demo users keep their ids (sessions and tokens survive).
+    assert fresh.pk == demo.pk
+    assert dict(User.objects.filter(tenant=fresh).values_list("email", "pk")) == user_ids
     assert for_tenant(Customer, fresh).count() == 60
-    assert not for_tenant(Customer, demo).exists() and not for_tenant(FollowUp, demo).exists()
     assert not set(for_tenant(Customer, fresh).values_list("pk", flat=True)) & old_customer_ids
+    assert not set(for_tenant(FollowUp, fresh).values_list("pk", flat=True)) & old_followup_ids
     assert User.objects.filter(email__endswith="@demo.example.com").count() == 15
     assert User.objects.filter(tenant=other_org.tenant).count() == with_other
 

@@ -105,12 +105,14 @@ def test_posts_need_the_csrf_token(org):
     assert client.post("/logout/", HTTP_X_CSRFTOKEN=token).status_code == 302
 
 
-def test_demo_hint_only_when_the_demo_tenant_exists(db, client):
-    assert "体验演示帐号" not in client.get("/login/").content.decode()
-    tenant = make_tenant("demo", name="演示公司")
+def test_demo_entry_buttons_only_when_the_demo_tenant_exists(db, client):
+    html = client.get("/login/").content.decode()
+    assert "演示帐户暂未开通" in html and 'name="role"' not in html
+    tenant = make_tenant("demo", name="演示公司", kind="demo")
     build_demo_org(tenant, domain="demo.example.com", password="zhuli-demo")
     html = client.get("/login/").content.decode()
-    assert "体验演示帐号" in html and "zhuli-demo" in html and "boss@demo.example.com" in html
+    assert "体验演示帐户" in html and "zhuli-demo" in html and "boss@demo.example.com" in html
+    assert 'name="role" value="sales"' in html and "/demo/enter/" in html
 
 
 def test_language_switch_is_kept_on_the_user(org, client):

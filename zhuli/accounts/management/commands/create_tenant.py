@@ -19,11 +19,14 @@ class Command(BaseCommand):
         parser.add_argument("--password", required=True)
         parser.add_argument("--admin-name", default="", help="the boss's name (default 管理员)")
         parser.add_argument("--kind", choices=[TenantKind.TRIAL, TenantKind.FORMAL], default=TenantKind.TRIAL)
+        parser.add_argument("--max-users", type=int, default=None, help="plan limit of active users (default 10)")
+        parser.add_argument("--max-bosses", type=int, default=None, help="plan limit of bosses (default 2)")
 
-    def handle(self, *args, code, name, admin, password, admin_name, kind, **options):
+    def handle(self, *args, code, name, admin, password, admin_name, kind, max_users, max_bosses, **options):
+        limits = {k: v for k, v in (("max_users", max_users), ("max_bosses", max_bosses)) if v is not None}
         try:
             tenant, boss = tenant_create(code=code, name=name, admin_login=admin, password=password,
-                                         admin_name=admin_name, kind=kind)
+                                         admin_name=admin_name, kind=kind, **limits)
         except InvalidInput as exc:
             raise CommandError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items()))
         except AppError as exc:

@@ -49,6 +49,12 @@
     if (el.matches && el.matches("[data-autosubmit]") && el.form) { el.form.requestSubmit(); }
   });
 
+  // <button data-zl-print> opens the browser's print dialog (the print pages of contracts, orders, receipts).
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("[data-zl-print]");
+    if (el) { event.preventDefault(); window.print(); }
+  });
+
   // Errors from htmx requests: the server answers a short text message (zhuli.web.errors).
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;

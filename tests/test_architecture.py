@@ -23,6 +23,7 @@ QUERY_MODULE_NAMES = {
     "services.py",  # writes, after their permission and scope checks
     "duplicates.py",  # 查重 searches the whole tenant on purpose (DESIGN §5), naming only what is visible
     "sequences.py",  # core's locked per-tenant numbering (a service in all but name)
+    "numbering.py",  # deals' document numbers: the tenant's pattern, then core's locked sequence
     "demo.py",  # demo seeders bulk-write simulated data
     "provisioning.py",  # creating a tenant: there is no actor before its first user exists
     "orgchart.py",  # builds the demo organisation inside a fresh tenant

@@ -16,8 +16,13 @@ from django.utils import timezone
 from zhuli.access.actor import Actor
 from zhuli.accounts.services import department_create, token_create
 from zhuli.activities.services import followup_create, todo_create
+from zhuli.approvals.tests.records import approvals_records
+from zhuli.billing.tests.records import billing_records
+from zhuli.catalog.services import product_create
 from zhuli.customers.services import contact_create, customer_create, pool_create
+from zhuli.deals.tests.records import deals_records
 from zhuli.imports.models import ImportJob
+from zhuli.onboarding.services import document_create
 from zhuli.preferences.models import DictionaryItem
 from zhuli.sales.services import opportunity_create
 from zhuli.tenancy.context import tenant_context
@@ -49,17 +54,55 @@ ID_KINDS = {
     ("api", "department_id"): "department",
     ("api", "job_id"): "import",
     ("api", "opportunity_id"): "opportunity",
+    ("catalog", "pk"): "product",
+    ("api", "product_id"): "product",
+    ("deals", "contract_id"): "contract",
+    ("deals", "order_id"): "order",
+    ("deals", "quote_id"): "quote",
+    ("deals", "attachment_id"): "attachment",
+    ("deals", "opportunity_id"): "opportunity",
+    ("api", "contract_id"): "contract",
+    ("api", "order_id"): "order",
+    ("api", "quote_id"): "quote",
+    ("billing", "agreement_id"): "contract",
+    ("billing:plan_edit", "pk"): "plan",
+    ("billing:plan_delete", "pk"): "plan",
+    ("billing", "pk"): "payment",
+    ("billing:invoice", "pk"): "invoice",
+    ("billing:invoice_issue", "pk"): "invoice",
+    ("billing:invoice_cancel", "pk"): "invoice",
+    ("deals:payment_receipt", "payment_id"): "payment",
+    ("api", "plan_id"): "plan",
+    ("api", "payment_id"): "payment",
+    ("api", "invoice_id"): "invoice",
+    ("onboarding", "pk"): "document",
+    ("approvals", "pk"): "approval",
+    ("api", "approval_id"): "approval",
+    # The platform console names companies by id; it refuses every tenant user whatever the id (below).
+    ("platform", "tenant_id"): "tenant",
 }
 # URLs without ids: crawled as lists/pages, and searched for the other side's marker.
 NO_ID_OK = {
     "imports:template": {"resource": "customers"},
+    # Setup pages, checklist items and help pages are named by fixed slugs, not records.
+    "onboarding:setup_step": {"step": "customers"},
+    "onboarding:checklist_tick": {"item": "training"},
+    "onboarding:help_page": {"slug": "workbench"},
 }
 # Kinds a salesperson must not reach on a colleague's record (users, departments and dictionaries are
 # shared inside the tenant on purpose: everyone picks owners and values from them).
-PERSONAL_KINDS = {"customer", "contact", "followup", "todo", "import", "token", "opportunity"}
+PERSONAL_KINDS = {"customer", "contact", "followup", "todo", "import", "token", "opportunity", "contract", "order",
+                  "quote", "attachment", "plan", "payment", "invoice", "approval"}
 # Company-admin pages refuse non-admins with 403 before looking at the id: the same answer for any
 # id, so it tells nothing about other tenants' rows.
 ADMIN_ONLY_PREFIXES = ("preferences:", "accounts:user_", "accounts:department_", "customers:settings_")
+# The platform console is for the service's operators only: a tenant user (admins too) gets 403 on every
+# console URL before any id is looked at, and the id is a company, not a record of one.
+OPERATOR_ONLY_PREFIXES = ("platform:",)
+# Pages anyone may open without logging in (sign-up, terms, the demo entry): no id, no tenant data.
+# A web view marked login_not_required that is missing here fails test_public_pages_are_exactly_these.
+PUBLIC_PAGES = {"web:login", "web:logout", "web:language", "web:signup", "web:terms", "web:demo_enter",
+                "platform:login", "platform:logout"}
 
 MARKER_B = "乙方隔离标记有限公司"
 MARKER_S4 = "销售四号专属客户有限公司"
@@ -119,13 +162,22 @@ def make_records(org, owner_key: str, marker: str) -> dict[str, object]:
         job = ImportJob.objects.create(file="imports/none.csv", original_name=f"{marker}.csv",
                                        created_by=owner, owner=owner)
         token, _key = token_create(user=owner, name="crawler")
+        # Products are shared inside a tenant (every role reads them): only the other tenant's carries the marker.
+        product = product_create(actor=Actor.for_user(org["boss"]), data={
+            "code": f"CRAWL-{owner_key}", "name": f"{marker}产品" if marker == MARKER_B else f"{owner_key}的共享产品"})
+        deals = deals_records(actor, customer, marker)
+        deals.update(billing_records(actor, deals["contract"], marker))
+        deals.update(approvals_records(actor, deals["contract"], marker))
+        # A draft: only the boss and admins of its own tenant may see it.
+        document = document_create(actor=Actor.for_user(org["boss"]),
+                                   data={"kind": "norm", "title": f"{marker}规范", "body": marker})
     org.tenant.logo = "logos/0123456789abcdef0123456789abcdef.png"
     org.tenant.save(update_fields=["logo"])
     return {
         "customer": customer.pk, "contact": contact.pk, "followup": followup.pk, "todo": todo.pk,
         "department": department.pk, "dictionary": dictionary.pk, "import": job.pk, "token": token.pk,
         "user": owner.pk, "logo": "0123456789abcdef0123456789abcdef.png", "pool": pool.pk,
-        "opportunity": opportunity.pk,
+        "opportunity": opportunity.pk, "document": document.pk, "tenant": org.tenant.pk, "product": product.pk, **deals,
     }
 
 
@@ -180,6 +232,8 @@ def _refusal_ok(response, name: str, method: str, user) -> bool:
     if response.status_code in (404, 405):
         return True
     if response.status_code == 403 and name.startswith(ADMIN_ONLY_PREFIXES) and not user.is_admin:
+        return True
+    if response.status_code == 403 and name.startswith(OPERATOR_ONLY_PREFIXES) and user.tenant_id:
         return True
     if response.status_code == 422 and name.startswith("api:") and method in ("POST", "PATCH"):
         return isinstance(response.json().get("detail"), list)  # ninja's schema errors, not a service answer
@@ -286,3 +340,50 @@ def test_the_crawler_reaches_real_pages_with_own_ids(world):
     assert api.get(f"/api/v1/contacts/{ids['contact']}").status_code == 200
     assert web.get(f"/opportunities/{ids['opportunity']}/").status_code == 200
     assert api.get(f"/api/v1/opportunities/{ids['opportunity']}").status_code == 200
+    assert web.get(f"/contracts/{ids['contract']}/").status_code == 200
+    assert web.get(f"/orders/{ids['order']}/").status_code == 200
+    assert web.get(f"/quotes/{ids['quote']}/").status_code == 200
+    assert web.get(f"/contracts/{ids['contract']}/attachments/{ids['attachment']}/").status_code == 200
+    assert api.get(f"/api/v1/contracts/{ids['contract']}").status_code == 200
+    assert api.get(f"/api/v1/orders/{ids['order']}").status_code == 200
+    assert api.get(f"/api/v1/quotes/{ids['quote']}").status_code == 200
+    assert web.get(f"/products/{ids['product']}/").status_code == 200
+    assert api.get(f"/api/v1/products/{ids['product']}").status_code == 200
+    assert web.get(f"/approvals/{ids['approval']}/").status_code == 200
+    assert api.get(f"/api/v1/approvals/{ids['approval']}").status_code == 200
+    assert web.get(f"/contracts/{ids['contract']}/print/").status_code == 200
+    assert web.get(f"/payments/{ids['payment']}/receipt/").status_code == 200
+
+
+def test_public_pages_are_exactly_these(world):
+    """Every login-free web view is listed in PUBLIC_PAGES; anonymously they answer without a 5xx and
+    never show either side's records."""
+    public = {name for _route, name, p in url_patterns()
+              if not name.startswith("api:") and getattr(p.callback, "login_required", True) is False
+              and (name in PUBLIC_PAGES or not name.startswith(OPERATOR_ONLY_PREFIXES))}
+    assert public == PUBLIC_PAGES, f"classify these public pages: {public ^ PUBLIC_PAGES}"
+    anonymous = Client()
+    for route, name, _p in url_patterns():
+        if name not in PUBLIC_PAGES:
+            continue
+        response = anonymous.get(fill(route, {}))
+        assert response.status_code in (200, 302, 405), f"{name} → {response.status_code}"
+        text = response.content.decode("utf-8", "replace")
+        assert MARKER_B not in text and MARKER_S4 not in text
+
+
+def test_console_pages_send_anonymous_visitors_to_the_console_login(world):
+    """The console skips the tenant login on purpose (it has its own): anonymously every other console URL
+    redirects to /platform/login/ (or 405 for a POST-only action), never a page."""
+    anonymous = Client()
+    checked = 0
+    for route, name, _p in url_patterns():
+        if not name.startswith(OPERATOR_ONLY_PREFIXES) or name in PUBLIC_PAGES:
+            continue
+        path = fill(route, {"tenant_id": world["tenant_b"]["tenant"]})
+        for response in (anonymous.get(path), anonymous.post(path, {})):
+            assert response.status_code in (302, 405), f"{name} → {response.status_code}"
+            if response.status_code == 302:
+                assert response["Location"].startswith("/platform/login/"), name
+        checked += 1
+    assert checked >= 5

@@ -21,7 +21,8 @@ from zhuli.tenancy.models import Tenant, TenantModel
 
 # Tables every tenant shares. Tenant is what rows point at; users and tokens are looked up by
 # login before any tenant is known (DESIGN §5); regions and the scheduler are platform data.
-GLOBAL_MODELS = {"tenancy.Tenant", "accounts.User", "accounts.ApiToken", "core.Region", "core.ScheduledJob"}
+GLOBAL_MODELS = {"tenancy.Tenant", "tenancy.PlatformSettings", "accounts.User", "accounts.ApiToken", "accounts.TrialSignup", "core.Region", "core.ScheduledJob",
+                 "platform.PlatformEvent"}
 # Global tables tenant rows may point at (reference data and the people who own records).
 GLOBAL_REFERENCE_TARGETS = {User, Region}
 # The one global → tenant link: a user belongs to one tenant and sits in one of its departments.

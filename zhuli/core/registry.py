@@ -67,6 +67,8 @@ class Section:
 customer_sections = Registry("customer view sections")
 # Blocks on the opportunity page, `render(request, opportunity)` (the follow-up timeline comes from activities).
 opportunity_sections = Registry("opportunity page sections")
+# Blocks on a contract's / order's page, `render(request, agreement)` (billing adds plans, payments, invoices).
+agreement_sections = Registry("agreement page sections")
 workbench_cards = Registry("workbench cards")
 menu_entries = Registry("menu entries")
 settings_pages = Registry("settings pages")
@@ -102,3 +104,6 @@ customer_delete_hooks = Registry("when a customer is deleted")
 # Called as guard(actor=, customer=) by customer_delete before anything is written or deleted: a module
 # above customers raises (Conflict / Forbidden) when the actor may not delete that customer's rows of it.
 customer_delete_guards = Registry("before a customer is deleted")
+# Called as guard(actor=, opportunity=) by opportunity_delete before anything is deleted: a module above sales
+# raises (Conflict) when the opportunity is still referenced (converted into a contract or order).
+opportunity_delete_guards = Registry("before an opportunity is deleted")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import operator
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache, lru_cache
 from typing import Any
 
 __all__ = [
     "SEP",
-    "amount_in_words",
     "bigrams",
     "clean_text",
     "digits",
@@ -277,7 +275,6 @@ def validate_uscc(code: str | None) -> bool:
 
 _CN_DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _CN_SMALL_UNITS = ("", "拾", "佰", "仟")
-_AMOUNT_LIMIT = 10**16
 
 
 def _cn_below_10k(n: int) -> str:
@@ -308,39 +305,6 @@ def _cn_integer(n: int) -> str:
         glue = "零" if 0 < low < 10**3 else ""
         return _cn_integer(high) + "万" + glue + (_cn_below_10k(low) if low else "")
     return _cn_below_10k(n)
-
-
-def amount_in_words(value: Decimal | int | str) -> str:
-    """Write an RMB amount in 人民币大写 (rounded half-up to 分), e.g. 壹仟零伍元整."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ValueError(f"not a number: {value!r}") from exc
-    if not amount.is_finite():
-        raise ValueError(f"not a finite amount: {value!r}")
-    # Checked before quantize too, which would raise on values beyond the context precision.
-    if abs(amount) >= _AMOUNT_LIMIT:
-        raise ValueError(f"amount too large (max 9999万亿): {value!r}")
-    cents = int(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).scaleb(2))
-    sign = "负" if cents < 0 else ""
-    cents = abs(cents)
-    if cents >= _AMOUNT_LIMIT * 100:
-        raise ValueError(f"amount too large (max 9999万亿): {value!r}")
-    yuan, rest = divmod(cents, 100)
-    jiao, fen = divmod(rest, 10)
-    if cents == 0:
-        return "零元整"
-    out = _cn_integer(yuan) + "元" if yuan else ""
-    if jiao:
-        out += _CN_DIGITS[jiao] + "角"
-    elif fen and yuan:
-        # Accounting rule: a zero 角 between 元 and a non-zero 分 must be written.
-        out += "零"
-    if fen:
-        out += _CN_DIGITS[fen] + "分"
-    elif not jiao:
-        out += "整"
-    return sign + out
 
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]+")

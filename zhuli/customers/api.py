@@ -199,6 +199,12 @@ class CustomerOut(Out):
     credit_code: str
     legal_representative: str
     introduction: str
+    invoice_title: str
+    invoice_tax_number: str
+    invoice_bank: str
+    invoice_account: str
+    invoice_address: str
+    invoice_phone: str
     gender: str
     mobile: str
     email: str
@@ -238,7 +244,9 @@ def _detail(c: Customer) -> dict:
         "staff_size": _obj_ref(c.staff_size), "lifecycle": c.lifecycle, "province": _region(c.province),
         "city": _region(c.city), "district": _region(c.district), "address": c.address, "phone": c.phone,
         "website": c.website, "credit_code": c.credit_code, "legal_representative": c.legal_representative,
-        "introduction": c.introduction, "gender": c.gender, "mobile": c.mobile, "email": c.email,
+        "introduction": c.introduction, "invoice_title": c.invoice_title, "invoice_tax_number": c.invoice_tax_number,
+        "invoice_bank": c.invoice_bank, "invoice_account": c.invoice_account, "invoice_address": c.invoice_address,
+        "invoice_phone": c.invoice_phone, "gender": c.gender, "mobile": c.mobile, "email": c.email,
         "wechat": c.wechat, "birthday": c.birthday, "tags": c.tag_list, "remarks": c.remarks,
         "contacts_count": c.contacts.count(), "last_followup_at": local(c.last_followup_at),
         "next_followup_at": local(c.next_followup_at),
@@ -273,6 +281,12 @@ class CustomerFields(BaseModel):
     credit_code: Str = None
     legal_representative: Str = None
     introduction: Str = None
+    invoice_title: Str = None
+    invoice_tax_number: Str = None
+    invoice_bank: Str = None
+    invoice_account: Str = None
+    invoice_address: Str = None
+    invoice_phone: Str = None
     gender: GenderCode | None = None
     mobile: Str = None
     email: Str = None

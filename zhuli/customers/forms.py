@@ -23,6 +23,9 @@ ENTERPRISE_FIELDS = ("name", "short_name", "industry_id", "phone", "website", "c
 INDIVIDUAL_FIELDS = ("name", "gender", "mobile", "phone", "birthday", "email", "wechat")
 COMMON_FIELDS = ("source_id", "level_id", "status_id", "customer_type_id", "province_id", "city_id", "district_id",
                  "address", "english_name", "number", "external_code", "tags", "remarks")
+# 开票信息 (both kinds): copied onto each invoice request by billing.
+INVOICE_FIELDS = ("invoice_title", "invoice_tax_number", "invoice_bank", "invoice_account", "invoice_address",
+                  "invoice_phone")
 DICT_KINDS = {
     "source_id": DictionaryKind.SOURCE, "level_id": DictionaryKind.LEVEL, "status_id": DictionaryKind.STATUS,
     "industry_id": DictionaryKind.INDUSTRY, "customer_type_id": DictionaryKind.CUSTOMER_TYPE,
@@ -54,6 +57,12 @@ class CustomerForm(forms.Form):
     website = forms.CharField(label=_("网址"), max_length=200, required=False)
     credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=30, required=False)
     legal_representative = forms.CharField(label=_("法定代表人"), max_length=50, required=False)
+    invoice_title = forms.CharField(label=_("发票抬头"), max_length=200, required=False)
+    invoice_tax_number = forms.CharField(label=_("纳税人识别号"), max_length=20, required=False)
+    invoice_bank = forms.CharField(label=_("开户银行"), max_length=100, required=False)
+    invoice_account = forms.CharField(label=_("银行账号"), max_length=40, required=False)
+    invoice_address = forms.CharField(label=_("开票地址"), max_length=200, required=False)
+    invoice_phone = forms.CharField(label=_("开票电话"), max_length=40, required=False)
     introduction = forms.CharField(label=_("公司简介"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     gender = forms.ChoiceField(label=_("性别"), required=False, choices=BLANK + list(Gender.choices))
     mobile = forms.CharField(label=_("手机"), max_length=40, required=False)
@@ -78,6 +87,7 @@ class CustomerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.actor, self.kind, self.instance = actor, kind, instance
         keep = set(ENTERPRISE_FIELDS if kind == CustomerKind.ENTERPRISE else INDIVIDUAL_FIELDS) | set(COMMON_FIELDS)
+        keep |= set(INVOICE_FIELDS)
         keep |= {"allow_duplicate"}
         if instance is None and owners is not None:
             keep.add("owner_id")
@@ -101,7 +111,7 @@ class CustomerForm(forms.Form):
         self.fields["district_id"].choices = BLANK + region_choices(city, 3)
         self._wire_htmx()
         self.order_fields([*(ENTERPRISE_FIELDS if kind == CustomerKind.ENTERPRISE else INDIVIDUAL_FIELDS),
-                           *COMMON_FIELDS, "owner_id", "allow_duplicate"])
+                           *COMMON_FIELDS, *INVOICE_FIELDS, "owner_id", "allow_duplicate"])
 
     def _wire_htmx(self) -> None:
         """Live 查重 on the identifying fields; dependent region pickers."""
@@ -148,6 +158,7 @@ class CustomerForm(forms.Form):
             (_("分类"), ["source_id", "level_id", "status_id", "customer_type_id"]),
             (_("地区与地址"), ["province_id", "city_id", "district_id", "address"]),
             (_("其他"), ["english_name", "number", "external_code", "tags", "introduction", "remarks", "owner_id"]),
+            (_("开票信息"), list(INVOICE_FIELDS)),
         ]
         groups = []
         for i, (title, names) in enumerate(layout):
@@ -160,7 +171,7 @@ class CustomerForm(forms.Form):
 
 def customer_initial(customer) -> dict:
     out = {}
-    for name in (*ENTERPRISE_FIELDS, *INDIVIDUAL_FIELDS, *COMMON_FIELDS):
+    for name in (*ENTERPRISE_FIELDS, *INDIVIDUAL_FIELDS, *COMMON_FIELDS, *INVOICE_FIELDS):
         value = getattr(customer, name, None)
         if name.endswith("_id"):
             value = str(value) if value else ""

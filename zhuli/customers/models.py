@@ -171,6 +171,13 @@ class Customer(TenantModel):
     wechat = models.CharField(_("微信"), max_length=60, blank=True)
     birthday = models.DateField(_("生日"), null=True, blank=True)
     tags = models.CharField(_("标签"), max_length=300, blank=True, help_text=_("多个标签用逗号分隔"))
+    # 开票信息: the profile invoices are issued to (copied onto each invoice when it is issued).
+    invoice_title = models.CharField(_("发票抬头"), max_length=200, blank=True)
+    invoice_tax_number = models.CharField(_("纳税人识别号"), max_length=20, blank=True)
+    invoice_bank = models.CharField(_("开户银行"), max_length=100, blank=True)
+    invoice_account = models.CharField(_("银行账号"), max_length=40, blank=True)
+    invoice_address = models.CharField(_("开票地址"), max_length=200, blank=True)
+    invoice_phone = models.CharField(_("开票电话"), max_length=40, blank=True)
     remarks = models.TextField(_("备注"), blank=True)
     last_followup_at = models.DateTimeField(_("最近跟进"), null=True, blank=True)
     next_followup_at = models.DateTimeField(_("下次跟进"), null=True, blank=True)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhuli.access.actor import Actor
-from zhuli.access.scoping import get_visible_or_404, require, visible
+from zhuli.access.scoping import get_visible_or_404, require, require_writable, visible
 from zhuli.accounts.models import User
 from zhuli.audit.services import audit_record
 from zhuli.core import text
@@ -24,6 +24,7 @@ from zhuli.core.models import Region
 from zhuli.core.registry import customer_delete_guards, customer_delete_hooks, owner_change_hooks
 from zhuli.preferences.models import DictionaryItem
 from zhuli.tenancy.context import require_same_tenant
+from zhuli.tenancy.models import CUSTOMER_KINDS_IN_USE
 
 from .duplicates import DuplicateReport, duplicates_find
 from .models import (
@@ -43,6 +44,9 @@ TEXT_LIMITS = {
     "name": 200, "short_name": 100, "english_name": 200, "external_code": 60, "number": 40, "address": 300,
     "phone": 60, "website": 200, "credit_code": 18, "legal_representative": 50, "mobile": 40, "email": 254,
     "wechat": 60, "tags": 300,
+    # 开票信息, copied onto invoice requests.
+    "invoice_title": 200, "invoice_tax_number": 20, "invoice_bank": 100, "invoice_account": 40,
+    "invoice_address": 200, "invoice_phone": 40,
 }
 LONG_TEXT = ("introduction", "remarks")
 DICT_FIELDS = {
@@ -78,6 +82,11 @@ class SaveResult:
     warnings: list[dict] = field(default_factory=list)
 
 
+def customer_kinds_in_use(tenant) -> tuple[str, ...]:
+    """The kinds the company chose in its first-run setup (both unless it chose one); new customers take these."""
+    return CUSTOMER_KINDS_IN_USE.get(tenant.feature("customer_kinds"), CUSTOMER_KINDS_IN_USE["both"])
+
+
 def _clean(actor: Actor, data: dict, *, instance: Customer | None, accept_inactive_items: bool = False) -> dict:
     """Checks and normalises every field given; raises InvalidInput naming each bad field.
     Deactivated dictionary items are refused unless already on the record, or `accept_inactive_items`
@@ -88,6 +97,8 @@ def _clean(actor: Actor, data: dict, *, instance: Customer | None, accept_inacti
     if kind not in CustomerKind.values:
         errors["kind"] = _("客户类型只能是 enterprise（企业）或 individual（个人）")
     else:
+        if instance is None and kind not in customer_kinds_in_use(actor.tenant):
+            errors["kind"] = _("本公司未启用%(kind)s（管理员可在“初始设置”中修改）") % {"kind": CustomerKind(kind).label}
         # The other kind's fields are not shown, so they are neither checked nor saved.
         other = INDIVIDUAL_ONLY if kind == CustomerKind.ENTERPRISE else ENTERPRISE_ONLY
         data = {k: v for k, v in data.items() if k.removesuffix("_id") not in other}
@@ -643,6 +654,7 @@ def _pool_choice(actor: Actor, pool_id) -> Pool | None:
 def customer_release(*, actor: Actor, customer_ids: list[int], reason: str, pool_id=None) -> list[Customer]:
     """放入公海: the owner (or someone who may transfer) gives customers up with a reason; they go to their own
     pool (the default one when none) or the pool chosen."""
+    require_writable(actor)
     ids = list(dict.fromkeys(int(i) for i in customer_ids))
     if not ids:
         raise InvalidInput({"customer_ids": _("请先选择客户")})
@@ -794,6 +806,7 @@ def _require_admin(actor: Actor) -> None:
     require_same_tenant(actor.tenant)
     if not (actor.is_admin or actor.system):
         raise Forbidden(_("只有公司管理员可以设置公海"))
+    require_writable(actor)
 
 
 def _clean_pool(actor: Actor, data: dict, *, instance: Pool | None) -> dict:

@@ -53,6 +53,7 @@ from .services import (
     customer_cap_set,
     customer_claim,
     customer_create,
+    customer_kinds_in_use,
     customer_record_view,
     customer_release,
     customer_transfer,
@@ -253,7 +254,8 @@ def _form_page(request, form, *, customer=None, duplicate=None):
     return render(request, "customers/form.html", {
         "page_title": title, "form": form, "customer": customer, "kind": form.kind, "kind_label": kind_label,
         "duplicate": duplicate, "can_override": may_override_duplicates(actor),
-        "other_kind": None if customer else [k for k in CustomerKind.values if k != form.kind][0],
+        "other_kind": None if customer or len(customer_kinds_in_use(actor.tenant)) < 2
+        else [k for k in CustomerKind.values if k != form.kind][0],
     })
 
 
@@ -262,8 +264,13 @@ def customer_create_view(request):
     actor = request.actor
     require(actor, "customers.create")
     kind = request.POST.get("kind") or request.GET.get("kind")
-    if kind not in CustomerKind.values:
-        return render(request, "customers/kind_choice.html", {"page_title": _("新建客户")})
+    kinds = customer_kinds_in_use(actor.tenant)
+    if kind not in kinds:
+        # A company using one kind never sees the choice (first-run setup: 客户类型).
+        if len(kinds) == 1:
+            kind = kinds[0]
+        else:
+            return render(request, "customers/kind_choice.html", {"page_title": _("新建客户")})
     owners = None
     if actor.can("customers", "transfer"):
         owners = list(visible(User, actor).filter(is_active=True).only("id", "name", "is_active").order_by("name"))
@@ -412,6 +419,9 @@ def profile_rows(customer) -> list[tuple]:
         (_("地区"), region, ""), (_("地址"), c.address, ""), (_("英文名称"), c.english_name, ""),
         (_("外部编码"), c.external_code, ""), (_("生命周期"), c.get_lifecycle_display(), ""),
         (_("公司简介"), c.introduction if c.is_enterprise else "", "long"), (_("备注"), c.remarks, "long"),
+        (_("发票抬头"), c.invoice_title, ""), (_("纳税人识别号"), c.invoice_tax_number, ""),
+        (_("开户银行"), " ".join(x for x in (c.invoice_bank, c.invoice_account) if x), ""),
+        (_("开票地址、电话"), " ".join(x for x in (c.invoice_address, c.invoice_phone) if x), ""),
     ]
     return [row for row in rows if row[1]]
 

@@ -128,6 +128,23 @@ def import_opportunities(request):
     return _job_out(request, job)
 
 
+@router.post("/imports/products", response=responses(200, ImportJobOut, 403, 413, 422) | {202: ImportQueued},
+             openapi_extra=MULTIPART_DOC)
+def import_products(request):
+    """Imports products (产品编码, 产品名称, 规格型号, 产品分类 — a path such as 软件/实施, created as needed —, 单位,
+    产品类型, 标准价格, 成本价, 税率, 启用). Duplicates are the same 产品编码. Same answers as customers."""
+    refuse_oversized(request)
+    actor = actor_of(request)
+    on_duplicate = (request.POST.get("on_duplicate") or "skip").strip()
+    dry_run = _flag(request.POST.get("dry_run"), "dry_run")
+    job, sheet = import_job_create(actor=actor, resource="products", file=request.FILES.get("file"),
+                                   on_duplicate=on_duplicate, dry_run=dry_run)
+    job = import_start(actor=actor, job_id=job.pk, sheet=sheet)
+    if not job.is_finished:
+        return Status(202, {"id": job.pk, "status": job.status})
+    return _job_out(request, job)
+
+
 @router.get("/imports/{job_id}", response=responses(200, ImportJobOut, 404))
 def import_status(request, job_id: int):
     """An import's status, progress and outcome (only for the person who started it)."""
@@ -198,5 +215,27 @@ OPPORTUNITY_EXPORT_DOC = {
 def export_opportunities(request):
     """The caller's opportunities as `format=xlsx|csv` (default xlsx), with the filters of `GET /opportunities`."""
     filename, content_type, body = export_build(actor=actor_of(request), resource="opportunities",
+                                                fmt=request.GET.get("format") or "xlsx", params=request.GET)
+    return download(filename, content_type, body)
+
+
+PRODUCT_EXPORT_DOC = {
+    "parameters": [
+        _query("format", "xlsx（默认）或 csv（UTF-8，带 BOM）", type="string", enum=["xlsx", "csv"]),
+        _query("q", "名称、编码、规格型号或其拼音 / 首字母"),
+        _query("category", "产品分类（含下级分类）", type="integer"),
+        _query("kind", "service 或 physical", type="string", enum=["service", "physical"]),
+        _query("active", "true 或 false", type="boolean"),
+        _query("price_min", "标准价格下限（含）"),
+        _query("price_max", "标准价格上限（含）"),
+        _query("sort", "与产品列表相同，如 -list_price"),
+    ],
+}
+
+
+@router.get("/exports/products", response=responses(200, None, 403, 422), openapi_extra=PRODUCT_EXPORT_DOC)
+def export_products(request):
+    """The catalogue as `format=xlsx|csv` (default xlsx), with the filters of `GET /products`."""
+    filename, content_type, body = export_build(actor=actor_of(request), resource="products",
                                                 fmt=request.GET.get("format") or "xlsx", params=request.GET)
     return download(filename, content_type, body)

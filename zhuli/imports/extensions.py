@@ -18,6 +18,16 @@ def _register_opportunities():
 
 
 _register_opportunities()
+
+
+def _register_products():
+    from .products import ProductExport, ProductResource
+
+    import_resources.register("products", ProductResource(), order=30)
+    export_resources.register("products", ProductExport(), order=30)
+
+
+_register_products()
 menu_entries.register(
     "imports.customers", MenuEntry(label=_("导入客户"), url_name="imports:upload", icon="upload", module="customers"),
     order=90,

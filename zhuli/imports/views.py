@@ -39,6 +39,8 @@ def _titles(key: str) -> tuple[str, str]:
     """(upload page title, mapping page title) of a resource; whole sentences, so each translates well."""
     if key == "opportunities":
         return _("导入销售机会"), _("导入销售机会：选择列对应")
+    if key == "products":
+        return _("导入产品"), _("导入产品：选择列对应")
     return _("导入客户"), _("导入客户：选择列对应")
 
 
@@ -140,6 +142,13 @@ def template(request, resource: str):
 @require_GET
 def export_opportunities(request):
     filename, content_type, body = export_build(actor=request.actor, resource="opportunities",
+                                                fmt=request.GET.get("format") or "xlsx", params=request.GET)
+    return download(filename, content_type, body)
+
+
+@require_GET
+def export_products(request):
+    filename, content_type, body = export_build(actor=request.actor, resource="products",
                                                 fmt=request.GET.get("format") or "xlsx", params=request.GET)
     return download(filename, content_type, body)
 

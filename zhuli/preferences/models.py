@@ -14,6 +14,8 @@ class DictionaryKind(models.TextChoices):
     FOLLOWUP_TYPE = "followup_type", _("跟进方式")
     LOST_REASON = "lost_reason", _("输单原因")
     OPPORTUNITY_TYPE = "opportunity_type", _("机会类型")
+    PRODUCT_UNIT = "product_unit", _("产品单位")
+    PAYMENT_METHOD = "payment_method", _("回款方式")
 
 
 class DictionaryItem(TenantModel):
@@ -66,6 +68,14 @@ DEFAULT_DICTIONARIES: dict[str, list[tuple[str, str]]] = {
     DictionaryKind.FOLLOWUP_TYPE: [
         ("phone", "电话"), ("visit", "拜访"), ("wechat", "微信"), ("email", "邮件"), ("meeting", "会议"),
         ("other", "其他"),
+    ],
+    DictionaryKind.PRODUCT_UNIT: [
+        ("", "个"), ("", "台"), ("", "套"), ("", "件"), ("", "箱"), ("", "只"), ("", "米"), ("", "千克"),
+        ("", "次"), ("", "项"), ("", "人天"), ("", "年"), ("", "月"),
+    ],
+    DictionaryKind.PAYMENT_METHOD: [
+        ("bank", "银行转账"), ("cash", "现金"), ("check", "支票"), ("acceptance", "承兑汇票"), ("alipay", "支付宝"),
+        ("wechat", "微信支付"), ("other", "其他"),
     ],
     DictionaryKind.LOST_REASON: [
         ("", "价格太高"), ("", "选择了竞争对手"), ("", "需求取消"), ("", "预算不足"), ("", "产品不满足需求"),

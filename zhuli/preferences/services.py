@@ -7,7 +7,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from zhuli.access.actor import Actor
-from zhuli.access.scoping import get_visible_or_404, visible
+from zhuli.access.scoping import get_visible_or_404, require_writable, visible
 from zhuli.audit.services import audit_record
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput
 from zhuli.core.text import clean_text
@@ -19,6 +19,7 @@ from .models import DEFAULT_DICTIONARIES, DictionaryItem, DictionaryKind
 def _require_admin(actor: Actor) -> None:
     if not (actor.is_admin or actor.system):
         raise Forbidden(_("只有公司管理员可以修改设置"))
+    require_writable(actor)
 
 
 def dictionaries_install_defaults(*, tenant) -> None:

@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhuli.access.actor import Actor
-from zhuli.access.scoping import get_visible_or_404, require, visible
+from zhuli.access.scoping import get_visible_or_404, require, require_writable, visible
 from zhuli.accounts.models import User
 from zhuli.audit.services import audit_record
 from zhuli.core import text
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput
 from zhuli.core.money import CENT, MoneyError, to_decimal
+from zhuli.core.registry import opportunity_delete_guards
 from zhuli.customers.models import Customer
 from zhuli.customers.services import customer_reset_last_won, customer_set_last_won
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
@@ -444,6 +445,8 @@ def opportunity_delete(*, actor: Actor, opportunity_id: int) -> None:
     """Deletes an opportunity and its stage history; its follow-ups stay on the customer."""
     opp = get_visible_or_404(Opportunity, actor, opportunity_id)
     require(actor, "opportunities.delete")
+    for guard in opportunity_delete_guards.values():
+        guard(actor=actor, opportunity=opp)
     audit_record(actor=actor, action="opportunity.delete", target=opp,
                  changes={"title": opp.title, "customer_id": opp.customer_id})
     was_won = opp.status == OpportunityStatus.WON
@@ -682,6 +685,7 @@ def _require_admin(actor: Actor) -> None:
     require(actor, "opportunities.view")
     if not (actor.is_admin or actor.system):
         raise Forbidden(_("只有管理员可以设置销售阶段"))
+    require_writable(actor)
 
 
 @transaction.atomic

@@ -10,11 +10,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pypinyin import Style, lazy_pinyin
 
+from zhuli.core.money import amount_in_words
 from zhuli.core.text import (
     SEP,
     USCC_CHARSET,
     USCC_WEIGHTS,
-    amount_in_words,
     bigrams,
     clean_text,
     digits,
@@ -507,7 +507,7 @@ def test_uscc_adjacent_transposition_in_body_is_rejected(body: str, pos: int) ->
     assert not validate_uscc(swapped)
 
 
-# ---------------------------------------------------------------- amount_in_words
+# ------------------------------------------- amount_in_words (core.money, over core.text's integer writer)
 
 
 @pytest.mark.parametrize(
@@ -516,7 +516,7 @@ def test_uscc_adjacent_transposition_in_body_is_rejected(body: str, pos: int) ->
         ("12345.67", "壹万贰仟叁佰肆拾伍元陆角柒分"),
         ("1005.00", "壹仟零伍元整"),
         ("100000", "壹拾万元整"),
-        ("0.5", "伍角"),
+        ("0.5", "伍角整"),
         ("10.05", "壹拾元零伍分"),
         ("0", "零元整"),
         ("0.00", "零元整"),
@@ -525,10 +525,10 @@ def test_uscc_adjacent_transposition_in_body_is_rejected(body: str, pos: int) ->
         ("20000300", "贰仟万零叁佰元整"),
         ("1010000", "壹佰零壹万元整"),
         # Examples from the PBOC 《支付结算办法》 rules for 中文大写金额.
-        ("1409.50", "壹仟肆佰零玖元伍角"),
+        ("1409.50", "壹仟肆佰零玖元伍角整"),
         ("6007.14", "陆仟零柒元壹角肆分"),
-        ("1680.32", "壹仟陆佰捌拾元叁角贰分"),
-        ("107000.53", "壹拾万柒仟元伍角叁分"),
+        ("1680.32", "壹仟陆佰捌拾元零叁角贰分"),
+        ("107000.53", "壹拾万柒仟元零伍角叁分"),
         ("16409.02", "壹万陆仟肆佰零玖元零贰分"),
         ("325.04", "叁佰贰拾伍元零肆分"),
         ("1", "壹元整"),
@@ -561,17 +561,9 @@ def test_uscc_adjacent_transposition_in_body_is_rejected(body: str, pos: int) ->
         ("0.01", "壹分"),
         ("0.55", "伍角伍分"),
         ("1.01", "壹元零壹分"),
-        ("1.10", "壹元壹角"),
-        ("100000.10", "壹拾万元壹角"),
+        ("1.10", "壹元壹角整"),
+        ("100000.10", "壹拾万元零壹角整"),
         ("100000.01", "壹拾万元零壹分"),
-        ("1.005", "壹元零壹分"),  # half-up
-        ("1.004", "壹元整"),
-        ("0.005", "壹分"),
-        ("0.004", "零元整"),
-        ("-12.3", "负壹拾贰元叁角"),
-        ("-0.5", "负伍角"),
-        ("-1005", "负壹仟零伍元整"),
-        ("-0.004", "零元整"),
         ("1E+3", "壹仟元整"),
     ],
 )
@@ -656,7 +648,7 @@ def _reference_integer(n: int) -> str:
 
 
 amounts = st.decimals(
-    min_value=Decimal("-9999999999999999.99"),
+    min_value=Decimal("0"),
     max_value=Decimal("9999999999999999.99"),
     allow_nan=False,
     allow_infinity=False,
@@ -686,11 +678,6 @@ def test_amount_in_words_properties(value: Decimal) -> None:
         assert words.removeprefix("负").startswith(_reference_integer(yuan) + "元")
     else:
         assert "元" not in words or words == "零元整"
-
-
-@given(st.decimals(min_value=-1000, max_value=1000, allow_nan=False, allow_infinity=False, places=4))
-def test_amount_in_words_rounds_half_up(value: Decimal) -> None:
-    assert amount_in_words(value) == amount_in_words(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 # ---------------------------------------------------------------- clean_text

@@ -12,6 +12,7 @@ from django.utils import timezone
 from zhuli.activities.models import FollowUp, Todo
 from zhuli.activities.services import followup_create
 from zhuli.audit.models import AuditEvent
+from zhuli.billing.models import Invoice, Payment, PaymentPlan
 from zhuli.customers.models import Contact, Customer, OwnerChange, RecentView
 from zhuli.customers.services import (
     contact_create,
@@ -20,6 +21,7 @@ from zhuli.customers.services import (
     customer_record_view,
     customer_transfer,
 )
+from zhuli.deals.models import Agreement, Quote
 from zhuli.sales.models import Opportunity, Stage, StageChange
 from zhuli.sales.services import opportunity_create, opportunity_move
 from zhuli.tenancy.context import tenant_context
@@ -28,10 +30,16 @@ from zhuli.tenancy.context import tenant_context
 # by customer_delete (or a customer_delete_hooks entry) and added here.
 HANDLED = {
     Customer: {(Contact, "customer"), (OwnerChange, "customer"), (RecentView, "customer"), (FollowUp, "customer"),
-               (Todo, "customer"), (Opportunity, "customer")},
+               (Todo, "customer"), (Opportunity, "customer"),
+               # Refused, not deleted: the deals guard keeps a customer with agreements or quotes, and billing
+               # rows exist only under an agreement.
+               (Agreement, "customer"), (Quote, "customer"), (PaymentPlan, "customer"), (Payment, "customer"),
+               (Invoice, "customer")},
     Contact: {(FollowUp, "contact")},
     FollowUp: {(Todo, "source"), (Todo, "done_by")},
-    Opportunity: {(StageChange, "opportunity"), (FollowUp, "opportunity")},
+    # An agreement's or quote's opportunity is its customer's, so the deals guard has refused the delete already.
+    Opportunity: {(StageChange, "opportunity"), (FollowUp, "opportunity"), (Agreement, "opportunity"),
+                  (Quote, "opportunity")},
 }
 
 
@@ -99,7 +107,8 @@ def test_delete_takes_the_same_queries_however_much_the_customer_holds(org):
             customer_delete(actor=org.actor("manager1"), customer_id=customer.pk)
         counts.append(len(queries))
         statements = [q["sql"] for q in queries.captured_queries]
-    assert counts[0] == counts[1] <= 17, counts  # 17: the sales guard's one count (customer_delete_guards)
+    # 18: the sales guard's one count and the deals guard's one (customer_delete_guards)
+    assert counts[0] == counts[1] <= 18, counts
     # Every DELETE names the tenant: the (tenant, customer …) indexes serve it.
     deletes = [s for s in statements if s.startswith("DELETE")]
     assert len(deletes) == 8

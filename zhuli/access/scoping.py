@@ -8,9 +8,9 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from zhuli.core.errors import Forbidden, NotFound
+from zhuli.core.errors import Conflict, Forbidden, NotFound
 from zhuli.tenancy.context import require_same_tenant
-from zhuli.tenancy.models import read_only_message
+from zhuli.tenancy.models import TenantKind, read_only_message
 
 from .actor import Actor
 from .modules import READ_ONLY_ACTIONS
@@ -96,6 +96,13 @@ def require_writable(actor: Actor) -> None:
     are refused alike."""
     if actor.tenant.read_only:
         raise Forbidden(read_only_message(actor.tenant), code="read_only")
+
+
+def require_not_demo(actor: Actor, message: str | None = None) -> None:
+    """Refuses with 409 (`demo_locked`) changes to users, permissions and company settings of the shared demo
+    company: every visitor logs in as the same admin, so one must not lock others out or squat real logins."""
+    if actor.tenant.kind == TenantKind.DEMO and not actor.system:
+        raise Conflict(message or _("演示帐户不能修改用户和权限设置"), code="demo_locked")
 
 
 def require(actor: Actor, permission: str) -> None:

@@ -12,7 +12,7 @@ from zhuli.core.errors import Forbidden, InvalidInput
 from .models import RolePermission
 from .modules import ALL_ACTIONS, MODULES, Grant
 from .roles import Action, Role, Scope
-from .scoping import require_writable
+from .scoping import require_not_demo, require_writable
 
 ACTION_ORDER = [a.value for a in Action]
 
@@ -35,6 +35,7 @@ def _require_admin(actor) -> None:
 def _require_admin_writing(actor) -> None:
     _require_admin(actor)
     require_writable(actor)
+    require_not_demo(actor)
 
 
 def _check_role(role: str) -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import AuthenticationError
 from ninja.responses import Status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from zhuli.access.roles import Role
 from zhuli.access.scoping import get_visible_or_404, visible
@@ -162,6 +162,9 @@ def user_detail(request, user_id: int):
 
 
 class UserPatch(BaseModel):
+    # Unknown fields (password, is_active …) are refused by name rather than silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = Field(default=None, max_length=50)
     email: str | None = Field(default=None, max_length=254)
     mobile: str | None = Field(default=None, max_length=20)

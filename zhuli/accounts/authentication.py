@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from zhuli.audit.services import audit_record
 from zhuli.core.errors import AppError
+from zhuli.tenancy.models import TenantStatus
 
 from .backends import find_user_by_login
 from .models import User
@@ -54,8 +55,13 @@ def login_check(*, login: str, password: str, ip: str | None = None) -> User:
         raise LoginThrottled(_("登录失败次数过多，请 15 分钟后再试"))
     user = authenticate(None, login=login, password=password or "")
     if user is None:
-        _count_failure(keys)
         known = find_user_by_login(login)
+        # Only once the password is proven right may the answer say why: otherwise it would tell a stranger
+        # which logins belong to a suspended company.
+        if (known is not None and known.is_active and known.tenant_id
+                and known.tenant.status == TenantStatus.SUSPENDED and known.check_password(password or "")):
+            raise LoginRefused(_("公司帐户已停用，请联系客服"), code="tenant_suspended")
+        _count_failure(keys)
         if known is not None and known.tenant_id:
             audit_record(actor=None, tenant=known.tenant, action="login.failed", target=known, ip=ip)
         raise LoginRefused(_("账号或密码不正确"))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from zhuli.access.actor import Actor
 from zhuli.access.roles import MANAGING_ROLES, Role
-from zhuli.access.scoping import get_visible_or_404, require_writable, visible
+from zhuli.access.scoping import get_visible_or_404, require_not_demo, require_writable, visible
 from zhuli.audit.services import audit_record
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.core.registry import owned_records
@@ -31,6 +31,7 @@ def _require_admin(actor: Actor) -> None:
     if not (actor.is_admin or actor.system):
         raise Forbidden(_("只有公司管理员可以管理用户和部门"))
     require_writable(actor)
+    require_not_demo(actor)
 
 
 # ---- departments ---------------------------------------------------------------------------
@@ -272,6 +273,7 @@ def user_transfer_records(*, actor: Actor, from_user_id: int, to_user_id: int) -
     if not (actor.is_admin or actor.system or actor.role in MANAGING_ROLES):
         raise Forbidden(_("只有经理、总监、老板或管理员可以批量转移"))
     require_writable(actor)
+    require_not_demo(actor)
     source = get_visible_or_404(User, actor, from_user_id)
     target = get_visible_or_404(User, actor, to_user_id)
     if not target.is_active:

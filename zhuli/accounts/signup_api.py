@@ -5,7 +5,7 @@ import datetime
 
 from ninja import Router
 from ninja.responses import Status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from zhuli.api.auth import client_ip
 from zhuli.api.errors import ErrorOut, ValidationOut
@@ -23,7 +23,7 @@ class SignupIn(BaseModel):
     email: str | None = Field(default=None, max_length=254, description="邮箱；与手机号至少填一个")
     mobile: str | None = Field(default=None, max_length=40, description="手机号（11 位）")
     password: str = Field(default="", max_length=200)
-    accept_terms: bool = Field(default=False, description="须为 true：同意服务条款（/terms/）")
+    accept_terms: StrictBool = Field(default=False, description="须为 true：同意服务条款（/terms/）")
 
 
 class SignupTenantOut(Out):

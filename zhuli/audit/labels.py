@@ -38,6 +38,7 @@ ACTIONS = {
     "customer.assign": _("分配客户"),
     "customer.release": _("放入公海"),
     "customer.auto_return": _("自动退回公海"),
+    "customer.signed": _("客户签约"),
     "opportunity.transfer_all": _("批量转移销售机会"),
     "opportunity.follow_customer": _("销售机会随客户转移"),
     "opportunity.move": _("推进阶段"),
@@ -177,6 +178,7 @@ FIELDS = {
     "trial_max_bosses": _("试用老板席位上限"), "grace_days": _("过期后保留天数"),
     "signups_per_ip_per_hour": _("每个 IP 每小时注册上限"), "demo_reset_hours": _("演示帐户重置间隔（小时）"),
     "by": _("操作人"), "ends_on": _("截止日"), "expired_on": _("过期日"),
+    "lifecycle": _("生命周期"), "first_signed_on": _("首次签约日期"), "signed_count": _("已签约数"),
 }
 # Codes stored as values of these keys, in Chinese (the account's kind and status; other codes show as stored).
 VALUE_LABELS = {
@@ -185,6 +187,7 @@ VALUE_LABELS = {
              "auto_return": _("自动退回公海")},
     "status": {**dict(TenantStatus.choices), "tracking": _("跟踪"), "won": _("赢单"), "lost": _("输单"),
                "on_hold": _("搁置"), "invalid": _("失效")},
+    "lifecycle": {"potential": _("潜在"), "signed": _("签约"), "repeat": _("重复购买"), "lapsed": _("失效")},
 }
 # Keys whose values are user ids, shown as the user's name.
 USER_ID_KEYS = ("owner", "user_id")

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from ninja import Query, Router
 from ninja.responses import Status
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
 from zhuli.access.scoping import require
@@ -284,7 +284,7 @@ class PaymentIn(BaseModel):
     payer: str = Field(default="", max_length=200)
     plan_id: IdIn | None = Field(default=None, description="结算的回款计划；不填则确认时结算最早未结清的一期")
     remark: str = Field(default="", max_length=300)
-    is_overpayment: bool = Field(default=False, description="超出未回款金额时须为 true（超额回款）")
+    is_overpayment: StrictBool = Field(default=False, description="超出未回款金额时须为 true（超额回款）")
 
 
 @router.post("/payments", response=responses(201, PaymentOut, 403, 404, 409, 422))
@@ -498,7 +498,8 @@ def _require_view(actor):
 
 @router.get("/receivables", response=responses(200, ReceivablesOut, 403, 422), tags=["receivables"])
 def receivables(request, query: Query[ReceivableQuery]):
-    """应收账款 in base currency: the summary and customers with money outstanding (largest first)."""
+    """应收账款 in base currency over the agreements with money outstanding: the summary and those customers
+    (largest first); the rows over all pages add up to the summary."""
     actor = actor_of(request)
     _require_view(actor)
     f = _rfilters(query)
@@ -539,14 +540,15 @@ class AgingOut(Out):
     d31_60: str = Field(alias="31_60", serialization_alias="31_60")
     d61_90: str = Field(alias="61_90", serialization_alias="61_90")
     d90_plus: str = Field(alias="90_plus", serialization_alias="90_plus")
+    unplanned: str = Field(description="应收未收中没有回款计划的部分（未计划）")
     overdue: str
     total: str
 
 
 @router.get("/receivables/aging", response=responses(200, AgingOut, 403, 422), tags=["receivables"], by_alias=True)
 def receivables_aging(request, query: Query[ReceivableQuery]):
-    """Open instalment balances by days past due: not_due, 0_30 (1–30 days), 31_60, 61_90, 90_plus; they add up
-    to `total`."""
+    """Outstanding by days past due: open instalment balances in not_due, 0_30 (1–30 days), 31_60, 61_90,
+    90_plus, plus `unplanned` (owed but on no instalment); they add up to `total` = the summary's outstanding."""
     actor = actor_of(request)
     _require_view(actor)
     aging = selectors.receivables_aging(actor=actor, as_of=query.as_of, filters=_rfilters(query))

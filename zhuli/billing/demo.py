@@ -428,17 +428,23 @@ def _insert(ctx: DemoContext, drafts: list[Draft]) -> None:
 
 
 def _lifecycles(ctx: DemoContext, drafts: list[Draft]) -> None:
-    """签约 after the first signed agreement, 重复购买 after the second (potential customers only)."""
+    """签约 after the first signed agreement, 重复购买 after the second (potential customers only); 首次签约日期
+    is the earliest sign date of a signed one."""
     signed = defaultdict(int)
+    first: dict[int, datetime.date] = {}
     for d in drafts:
-        if d.agreement.status in EFFECTIVE:
-            signed[d.agreement.customer_id] += 1
+        a = d.agreement
+        if a.status in EFFECTIVE:
+            signed[a.customer_id] += 1
+            first[a.customer_id] = min(first.get(a.customer_id, a.sign_date), a.sign_date)
     customers = for_tenant(Customer, ctx.tenant).filter(lifecycle__in=[Lifecycle.POTENTIAL, Lifecycle.SIGNED])
     once = [pk for pk, n in signed.items() if n == 1]
     more = [pk for pk, n in signed.items() if n > 1]
     for ids, lifecycle in ((once, Lifecycle.SIGNED), (more, Lifecycle.REPEAT)):
         for part in chunks(ids, 500):
             customers.filter(pk__in=part).update(lifecycle=lifecycle)
+    for_tenant(Customer, ctx.tenant).bulk_update([Customer(pk=pk, first_signed_on=day) for pk, day in first.items()],
+                                                 ["first_signed_on"], batch_size=500)
 
 
 demo_seeders.register("agreements", seed, order=35)

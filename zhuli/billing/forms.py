@@ -58,12 +58,12 @@ class PlanForm(_Plain):
 
 
 class GenerateForm(_Plain):
-    count = forms.CharField(label=_("期数（等额）"), required=False, max_length=3,
+    count = forms.CharField(label=_("期数（等额）"), required=False,
                             widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     percentages = forms.CharField(label=_("或按比例（%，逗号分隔）"), required=False, max_length=200,
                                   widget=forms.TextInput(attrs={"placeholder": "30,40,30"}))
     first_due = forms.CharField(label=_("第一期日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    interval_months = forms.CharField(label=_("间隔月数"), required=False, max_length=2, initial="1")
+    interval_months = forms.CharField(label=_("间隔月数"), required=False, initial="1")
 
 
 class PaymentForm(_Plain):

@@ -204,7 +204,8 @@ def agreement_billing(*, actor: Actor, agreement_id: int) -> dict:
 def customer_billing(*, actor: Actor, customer_id: int) -> dict:
     """The customer view's 回款 / 发票 sections and receivables summary (agreements in the actor's scope)."""
     today = actor.tenant.today()
-    summary = receivables_summary(actor=actor, filters=BillingFilters(customer=customer_id), as_of=today)
+    summary = receivables_summary(actor=actor, filters=BillingFilters(customer=customer_id), as_of=today,
+                                  open_only=False)
     payments = list(visible(Payment, actor).filter(customer_id=customer_id)
                     .select_related("agreement", "method").order_by("-paid_on", "-id")[:20])
     for p in payments:
@@ -226,9 +227,13 @@ def _filters(filters) -> BillingFilters:
     return filters
 
 
-def _receivable_agreements(actor: Actor, filters) -> QuerySet:
+def _receivable_agreements(actor: Actor, filters, *, open_only: bool = True) -> QuerySet:
+    # The receivables figures cover the agreements with money still owed, so the summary, the by-customer and the
+    # by-owner rows are the same set and the rows add up to the summary; fully paid agreements are left out.
     f = _filters(filters)
     qs = visible(Agreement, actor).filter(status__in=RECEIVABLE_STATUSES)
+    if open_only:
+        qs = qs.alias(open_balance=_outstanding()).filter(open_balance__gt=0)
     return _owned(qs, actor, BillingFilters(**{**f.__dict__, "agreement": None}), agreement_prefix="")
 
 
@@ -246,11 +251,12 @@ def _open_plans(actor: Actor, filters) -> QuerySet:
     return _owned(qs, actor, BillingFilters(**{**f.__dict__, "q": ""}))
 
 
-def receivables_summary(*, actor: Actor, as_of: datetime.date | None = None, filters=None) -> dict:
-    """Totals over the receivable agreements in scope (base currency): amount, received, outstanding (never
-    negative per agreement), invoiced, and the overdue instalment balance as of `as_of` (the tenant's today)."""
+def receivables_summary(*, actor: Actor, as_of: datetime.date | None = None, filters=None,
+                        open_only: bool = True) -> dict:
+    """Totals over the receivable agreements in scope with money outstanding (all of them with `open_only=False`),
+    base currency: amount, received, outstanding, invoiced, and the overdue instalment balance as of `as_of`."""
     as_of = as_of or actor.tenant.today()
-    row = _named(_receivable_agreements(actor, filters).aggregate(
+    row = _named(_receivable_agreements(actor, filters, open_only=open_only).aggregate(
         agreements=Sum(Value(1)), sum_amount=_sum("amount"), received=_sum("received_amount"),
         invoiced=_sum("invoiced_amount"), outstanding=_sum(_outstanding())))
     overdue = _open_plans(actor, filters).filter(due_date__lt=as_of).aggregate(
@@ -263,8 +269,7 @@ def _grouped(actor: Actor, filters, key: str) -> QuerySet:
     # Annotation names differ from the columns (an aggregate may not shadow a field).
     return (_receivable_agreements(actor, filters).order_by().values(key)
             .annotate(agreements=Sum(Value(1)), sum_amount=_sum("amount"), received=_sum("received_amount"),
-                      invoiced=_sum("invoiced_amount"), outstanding=_sum(_outstanding()))
-            .filter(outstanding__gt=0))
+                      invoiced=_sum("invoiced_amount"), outstanding=_sum(_outstanding())))
 
 
 def _named(row: dict) -> dict:
@@ -316,8 +321,9 @@ def receivables_by_owner(*, actor: Actor, as_of: datetime.date | None = None, fi
 
 
 def receivables_aging(*, actor: Actor, as_of: datetime.date | None = None, filters=None) -> dict:
-    """Open instalment balances (base currency) by days past due as of `as_of`: not_due, 0_30 (1–30 days late),
-    31_60, 61_90, 90_plus, and their total — one query; the buckets add up to the total to the cent."""
+    """Outstanding (base currency) by days past due as of `as_of`: open instalment balances in not_due, 0_30
+    (1–30 days late), 31_60, 61_90, 90_plus, and `unplanned` (owed but on no instalment); the buckets add up to
+    `total`, which is the summary's outstanding, to the cent."""
     as_of = as_of or actor.tenant.today()
     balance = F("amount") - F("received_amount")
     day = datetime.timedelta
@@ -335,7 +341,11 @@ def receivables_aging(*, actor: Actor, as_of: datetime.date | None = None, filte
     out = {"not_due": row["not_due"], "0_30": row["d0_30"], "31_60": row["d31_60"], "61_90": row["d61_90"],
            "90_plus": row["d90_plus"]}
     out["overdue"] = out["0_30"] + out["31_60"] + out["61_90"] + out["90_plus"]
-    out["total"] = out["overdue"] + out["not_due"]
+    planned = out["overdue"] + out["not_due"]
+    outstanding = _receivable_agreements(actor, BillingFilters(**{**_filters(filters).__dict__, "q": ""})).aggregate(
+        s=_sum(_outstanding()))["s"]
+    out["unplanned"] = max(outstanding - planned, ZERO)
+    out["total"] = planned + out["unplanned"]
     out["as_of"] = as_of
     return out
 

@@ -452,7 +452,7 @@ def _confirm(actor: Actor, agreement: Agreement, payment: Payment) -> None:
 
 @transaction.atomic
 def payment_record(*, actor: Actor, agreement_id, data: dict) -> Payment:
-    """登记回款: date not before the sign date, amount > 0 with two decimals, method from the dictionary,
+    """登记回款: date between the sign date and today, amount > 0 with two decimals, method from the dictionary,
     instalment optional; beyond what is owed only as an explicit overpayment. Finance's are confirmed at once,
     others wait for finance."""
     agreement = _agreement_locked(actor, agreement_id)
@@ -462,6 +462,8 @@ def payment_record(*, actor: Actor, agreement_id, data: dict) -> Payment:
     paid_on = parse_day(data.get("paid_on"), errors, "paid_on")
     if paid_on and agreement.sign_date and paid_on < agreement.sign_date:
         errors["paid_on"] = _("回款日期不能早于签约日期 %(d)s") % {"d": agreement.sign_date.isoformat()}
+    elif paid_on and paid_on > actor.tenant.today():
+        errors["paid_on"] = _("回款日期不能晚于今天")
     amount = parse_money(data.get("amount"), errors, "amount")
     method = _method(actor, data.get("method_id"), errors)
     payer = _short(data.get("payer"), errors, "payer", PAYER_MAX)

@@ -190,7 +190,7 @@ def receivables_view(request):
     by_owner = selectors.receivables_by_owner(actor=actor, filters=filters, as_of=summary["as_of"])
     pages = max(1, (count + 19) // 20)
     buckets = [("not_due", _("未到期")), ("0_30", _("逾期 0–30 天")), ("31_60", _("31–60 天")),
-               ("61_90", _("61–90 天")), ("90_plus", _("90 天以上"))]
+               ("61_90", _("61–90 天")), ("90_plus", _("90 天以上")), ("unplanned", _("未计划"))]
     chart = {"labels": [str(label) for _k, label in buckets], "values": [f"{aging[k]:.2f}" for k, _l in buckets]}
     owners, departments = _owners_and_departments(actor, "payments")
     return render(request, "billing/receivables.html", {

@@ -308,14 +308,24 @@ def _cn_integer(n: int) -> str:
 
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]+")
+# Format characters (Unicode Cf: zero-width spaces, bidi overrides, BOM) are invisible, so a name made of them
+# looks blank and a bidi override reverses what follows. The joiners stay: emoji sequences and some scripts need
+# them, but at either end they join nothing.
+# Unicode 14 (Python 3.11) Cf without U+200C/U+200D; test_text checks it against unicodedata.
+_FORMAT_RE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b\u200e-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]+")
+_EDGE_RE = re.compile("^[\\s\u200c\u200d]+|[\\s\u200c\u200d]+$")
 
 
 def clean_text(value: object) -> str:
-    """Strip surrounding whitespace and drop control characters other than newline and tab; None -> ""."""
+    """Strip surrounding whitespace and drop control characters other than newline and tab and invisible format
+    characters other than inner joiners; None -> ""."""
     if value is None:
         return ""
     s = value if isinstance(value, str) else str(value)
     # Windows/old-Mac line ends become \n rather than silently joining lines.
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     # Lone surrogates cannot be encoded to UTF-8 (PostgreSQL rejects them), so they go too.
-    return _CONTROL_RE.sub("", s).strip()
+    return _EDGE_RE.sub("", _FORMAT_RE.sub("", _CONTROL_RE.sub("", s)))

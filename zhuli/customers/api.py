@@ -80,7 +80,7 @@ def _tags(value: str) -> list[str]:
 ROW_COLUMNS = (
     "id", "kind", "name", "short_name", "number", "phone", "mobile", "owner_id", "owner__name", "owner__is_active",
     "level_id", "status_id", "source_id", "industry_id", "province_id", "city_id", "tags", "last_followup_at",
-    "next_followup_at", "created_at", "pool_id", "pool__name", "pooled_at",
+    "next_followup_at", "created_at", "pool_id", "pool__name", "pooled_at", "lifecycle", "first_signed_on",
 )
 
 
@@ -105,6 +105,8 @@ class CustomerRow(Out):
     created_at: datetime.datetime
     pool: Ref | None = Field(description="所在公海（仅无负责人的客户）")
     pooled_at: datetime.datetime | None = Field(description="进入公海的时间（仅无负责人的客户）")
+    lifecycle: str = Field(description="生命周期：potential · signed · repeat · lapsed")
+    first_signed_on: datetime.date | None = Field(description="首次签约日期")
 
 
 class CustomerList(Out):
@@ -126,6 +128,7 @@ def _row(r: dict, labels: dict) -> dict:
         "next_followup_at": local(r["next_followup_at"]), "created_at": local(r["created_at"]),
         "pool": None if r["owner_id"] else ref(r["pool_id"], r["pool__name"]),
         "pooled_at": None if r["owner_id"] else local(r["pooled_at"]),
+        "lifecycle": r["lifecycle"], "first_signed_on": r["first_signed_on"],
     }
 
 
@@ -189,7 +192,8 @@ class CustomerOut(Out):
     status: Ref | None
     customer_type: Ref | None
     staff_size: Ref | None
-    lifecycle: str
+    lifecycle: str = Field(description="生命周期：potential · signed · repeat · lapsed，随签约自动前进")
+    first_signed_on: datetime.date | None = Field(description="首次签约日期")
     province: RegionRef | None
     city: RegionRef | None
     district: RegionRef | None
@@ -241,7 +245,8 @@ def _detail(c: Customer) -> dict:
         "department": _obj_ref(c.department), "pool": _obj_ref(c.pool), "pooled_at": local(c.pooled_at),
         "owned_since": local(c.owned_since), "source": _obj_ref(c.source), "industry": _obj_ref(c.industry),
         "level": _obj_ref(c.level), "status": _obj_ref(c.status), "customer_type": _obj_ref(c.customer_type),
-        "staff_size": _obj_ref(c.staff_size), "lifecycle": c.lifecycle, "province": _region(c.province),
+        "staff_size": _obj_ref(c.staff_size), "lifecycle": c.lifecycle,
+        "first_signed_on": c.first_signed_on, "province": _region(c.province),
         "city": _region(c.city), "district": _region(c.district), "address": c.address, "phone": c.phone,
         "website": c.website, "credit_code": c.credit_code, "legal_representative": c.legal_representative,
         "introduction": c.introduction, "invoice_title": c.invoice_title, "invoice_tax_number": c.invoice_tax_number,

@@ -487,6 +487,11 @@ def seed(ctx: DemoContext) -> None:
                 if not contact.has_left:
                     by_id[contact.customer_id].contact_ids.append(contact.pk)
                     by_id[contact.customer_id].contact_names.append(contact.name)
+    # The newest pool customer waits in the general pool (everyone a member): the pool list, newest first, then
+    # opens on a customer every salesperson can claim, as the demo walkthrough (and its acceptance check) does.
+    newest = max((c.id for c in seeded if c.owner_id is None), default=None)
+    if newest is not None:
+        for_tenant(Customer, ctx.tenant).filter(pk=newest).update(pool=ownership.pools["default"])
     _cap(ctx, seeded)
     ctx.shared["customers"] = seeded
     pooled = sum(1 for c in seeded if c.owner_id is None)

@@ -155,6 +155,8 @@ class Customer(TenantModel):
     customer_type = _dict_fk(_("客户分类"), "+")
     staff_size = _dict_fk(_("人员规模"), "+")
     lifecycle = models.CharField(_("生命周期"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.POTENTIAL)
+    # Kept by customer_mark_signed from the agreements put in force (DESIGN §9).
+    first_signed_on = models.DateField(_("首次签约日期"), null=True, blank=True)
     province = _region_fk(_("省份"), "+")
     city = _region_fk(_("城市"), "+")
     district = _region_fk(_("区县"), "+")

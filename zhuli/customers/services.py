@@ -23,7 +23,7 @@ from zhuli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.core.models import Region
 from zhuli.core.registry import customer_delete_guards, customer_delete_hooks, owner_change_hooks
 from zhuli.preferences.models import DictionaryItem
-from zhuli.tenancy.context import require_same_tenant
+from zhuli.tenancy.context import require_same_tenant, require_tenant
 from zhuli.tenancy.models import CUSTOMER_KINDS_IN_USE
 
 from .duplicates import DuplicateReport, duplicates_find
@@ -33,6 +33,7 @@ from .models import (
     CustomerCap,
     CustomerKind,
     Gender,
+    Lifecycle,
     OwnerChange,
     Pool,
     PoolDepartment,
@@ -798,6 +799,44 @@ def customer_reset_last_won(*, customer_id: int, at) -> None:
     """Called by the sales services when a won opportunity is reopened or deleted: `at` is the latest win
     among the customer's remaining won opportunities (None when none is left)."""
     Customer.objects.filter(pk=customer_id).update(last_won_at=at)
+
+
+# The lifecycle a signing moves to, from which stages (DESIGN §9). It only moves forward, so a 重复购买 customer
+# stays one when a later count is lower (a cancelled order); a 失效 customer who signs again is back in business,
+# and the audit event keeps the stage it came from.
+LIFECYCLE_ON_SIGNING = {
+    Lifecycle.SIGNED: (Lifecycle.POTENTIAL, Lifecycle.LAPSED),
+    Lifecycle.REPEAT: (Lifecycle.POTENTIAL, Lifecycle.SIGNED, Lifecycle.LAPSED),
+}
+
+
+def customer_lock(*, customer_id: int) -> None:
+    """Locks the customer's row until the caller's transaction ends, so a count over its records and the write
+    that follows are not interleaved with a colleague's (two agreements put in force at once count each other)."""
+    list(Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def customer_mark_signed(*, customer_id: int, signed_on: datetime.date, signed_count: int) -> None:
+    """Called by the deals services when an agreement comes into force, `signed_count` being the customer's signed
+    agreements including this one: the first makes it 签约, the second 重复购买 (LIFECYCLE_ON_SIGNING), and
+    首次签约日期 keeps the earliest sign date. Conditional updates: repeating a call changes nothing."""
+    if signed_count < 1:
+        raise ValueError("signed_count counts the agreement being signed")
+    customer = (Customer.objects.select_for_update().only("pk", "name", "lifecycle", "first_signed_on")
+                .filter(pk=customer_id).first())
+    if customer is None:
+        return
+    target = Lifecycle.REPEAT if signed_count >= 2 else Lifecycle.SIGNED
+    rows = Customer.objects.filter(pk=customer_id)
+    changes = {}
+    if rows.filter(lifecycle__in=LIFECYCLE_ON_SIGNING[target]).update(lifecycle=target):
+        changes["lifecycle"] = [customer.lifecycle, target]
+    if rows.filter(Q(first_signed_on__isnull=True) | Q(first_signed_on__gt=signed_on)).update(first_signed_on=signed_on):
+        changes["first_signed_on"] = [customer.first_signed_on, signed_on]
+    if changes:
+        audit_record(actor=None, tenant=require_tenant(), action="customer.signed", target=customer,
+                     changes={**changes, "signed_count": signed_count})
 
 
 # ---- pool settings (company admins) -------------------------------------------------------------

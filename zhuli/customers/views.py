@@ -418,6 +418,7 @@ def profile_rows(customer) -> list[tuple]:
         (_("客户来源"), getattr(c.source, "name", ""), ""), (_("客户分类"), getattr(c.customer_type, "name", ""), ""),
         (_("地区"), region, ""), (_("地址"), c.address, ""), (_("英文名称"), c.english_name, ""),
         (_("外部编码"), c.external_code, ""), (_("生命周期"), c.get_lifecycle_display(), ""),
+        (_("首次签约日期"), c.first_signed_on.isoformat() if c.first_signed_on else "", ""),
         (_("公司简介"), c.introduction if c.is_enterprise else "", "long"), (_("备注"), c.remarks, "long"),
         (_("发票抬头"), c.invoice_title, ""), (_("纳税人识别号"), c.invoice_tax_number, ""),
         (_("开户银行"), " ".join(x for x in (c.invoice_bank, c.invoice_account) if x), ""),

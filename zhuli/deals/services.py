@@ -24,6 +24,7 @@ from zhuli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.core.money import AMOUNT_MAX, CENT, MoneyError, line_amount, round_cents, to_decimal
 from zhuli.core.uploads import check_document, store
 from zhuli.customers.models import Customer
+from zhuli.customers.services import customer_lock, customer_mark_signed
 from zhuli.sales.models import Opportunity, OpportunityStatus
 from zhuli.tenancy.context import require_tenant
 
@@ -62,6 +63,9 @@ CONTRACT_ONLY = ("start_date", "end_date", "customer_signer", "our_signer_id")
 ORDER_ONLY = ("delivery_address", "delivery_contact", "delivery_phone")
 # What approval fixes: refused (409, naming the field) once the agreement is submitted.
 AMOUNT_FIELDS = ("amount", "lines", "currency", "exchange_rate", "customer_id", "sign_date", "opportunity_id")
+# What has been signed: in force, done, or (contracts) ended after being in force.
+SIGNED_STATUSES = (AgreementStatus.ACTIVE, AgreementStatus.CONFIRMED, AgreementStatus.COMPLETED,
+                   AgreementStatus.TERMINATED)
 DETAIL_FIELDS = ("title", "start_date", "end_date", "customer_signer", "our_signer", "delivery_address",
                  "delivery_contact", "delivery_phone", "remarks")
 
@@ -95,7 +99,13 @@ def parse_money(value, errors: dict, field: str, *, label: str = "", required: b
     try:
         number = to_decimal(value)
     except MoneyError as exc:
-        errors[field] = _money_message(exc)
+        # A line's quantity or price must not be blamed on "the amount".
+        if not label:
+            errors[field] = _money_message(exc)
+        elif exc.kind == "too_large":
+            errors[field] = _("%(label)s过大") % {"label": label}
+        else:
+            errors[field] = _("%(label)s应为数字") % {"label": label}
         return None
     if number < 0:
         errors[field] = _("%(label)s不能为负数") % {"label": label or _("金额")}
@@ -670,6 +680,7 @@ def agreement_submit(*, actor: Actor, agreement_id: int, kind: str | None = None
     if request is None:
         _set_status(actor, agreement, agreement.approved_status, action="approved",
                     changes={"note": _("无需审批")})
+        _customer_signed(agreement)
     return agreement
 
 
@@ -686,6 +697,15 @@ def agreement_on_approved(*, actor: Actor, obj: Agreement) -> None:
     agreement = Agreement.objects.select_for_update().get(pk=obj.pk)
     if agreement.status == AgreementStatus.PENDING:
         _set_status(actor, agreement, agreement.approved_status, action="approved")
+        _customer_signed(agreement)
+
+
+def _customer_signed(agreement: Agreement) -> None:
+    # The customer row is locked before counting, so two of its agreements coming into force at once count
+    # each other. A terminated contract was in force before, so it counts as signed; a cancelled order may not.
+    customer_lock(customer_id=agreement.customer_id)
+    signed = Agreement.objects.filter(customer_id=agreement.customer_id, status__in=SIGNED_STATUSES).count()
+    customer_mark_signed(customer_id=agreement.customer_id, signed_on=agreement.sign_date, signed_count=signed)
 
 
 def agreement_on_rejected(*, actor: Actor, obj: Agreement, comment: str = "") -> None:
@@ -780,10 +800,8 @@ def order_cancel(*, actor: Actor, agreement_id: int, reason: str = "") -> Agreem
     return agreement
 
 
-@transaction.atomic
-def agreement_from_opportunity(*, actor: Actor, opportunity_id, kind: str) -> Agreement:
-    """A won opportunity becomes a draft contract or order (once: a second attempt is a 409 naming the first),
-    on its customer, with its title and amount, owned by the opportunity's owner."""
+def opportunity_convertible(*, actor: Actor, opportunity_id, kind: str) -> Opportunity:
+    """The won, visible, not yet converted opportunity a contract or order may be made from (else 404 / 409)."""
     _check_kind(kind)
     require(actor, "agreements.create")
     opp = get_visible_or_404(Opportunity, actor, opportunity_id,
@@ -791,13 +809,29 @@ def agreement_from_opportunity(*, actor: Actor, opportunity_id, kind: str) -> Ag
     if opp.status != OpportunityStatus.WON:
         raise Conflict(_("只有赢单的销售机会可以转为合同或订单"), code="not_won")
     _guard_opportunity(actor, opp)
+    return opp
+
+
+def conversion_owner_id(actor: Actor, opp: Opportunity) -> int | None:
+    """The opportunity's owner keeps the agreement when the actor may hand it to them."""
+    if opp.owner_id != actor.user_id and opp.owner.is_active and actor.can("agreements", "transfer") \
+            and owner_in_scope(actor, opp.owner_id):
+        return opp.owner_id
+    return None
+
+
+@transaction.atomic
+def agreement_from_opportunity(*, actor: Actor, opportunity_id, kind: str) -> Agreement:
+    """A won opportunity becomes a draft contract or order (once: a second attempt is a 409 naming the first),
+    on its customer, with its title, owned by the opportunity's owner; a contract takes its amount, an order
+    (amount from lines only) starts without lines and its edit page shows the opportunity's amount as a hint."""
+    opp = opportunity_convertible(actor=actor, opportunity_id=opportunity_id, kind=kind)
     data = {"customer_id": opp.customer_id, "opportunity_id": opp.pk, "title": opp.title,
             "sign_date": actor.tenant.today()}
     if kind == AgreementKind.CONTRACT:
         data["amount"] = opp.amount
-    if opp.owner_id != actor.user_id and opp.owner.is_active and actor.can("agreements", "transfer") \
-            and owner_in_scope(actor, opp.owner_id):
-        data["owner_id"] = opp.owner_id
+    if owner_id := conversion_owner_id(actor, opp):
+        data["owner_id"] = owner_id
     return agreement_create(actor=actor, kind=kind, data=data, lines=[])
 
 

@@ -138,7 +138,7 @@ def _customers(actor, *, instance=None, preset=None) -> list[tuple[int, str]]:
     return head + [(pk, name) for pk, name in recent if not preset or pk != preset.pk]
 
 
-def _agreement_form(request, kind, data=None, *, instance=None, preset=None):
+def _agreement_form(request, kind, data=None, *, instance=None, preset=None, initial=None):
     actor = request.actor
     users = list(visible(User, actor).filter(is_active=True).only("id", "name", "is_active").order_by("name", "id"))
     owners = None
@@ -149,7 +149,8 @@ def _agreement_form(request, kind, data=None, *, instance=None, preset=None):
     kw = {}
     if instance is None:
         kw["initial"] = {"customer_id": str(preset.pk) if preset else "", "owner_id": str(actor.user_id or ""),
-                         "currency": "CNY", "exchange_rate": "1", "sign_date": actor.tenant.today().isoformat()}
+                         "currency": "CNY", "exchange_rate": "1", "sign_date": actor.tenant.today().isoformat(),
+                         **(initial or {})}
     return AgreementForm(data, kind=kind, customers=_customers(actor, instance=instance, preset=preset),
                          users=users, owners=owners, instance=instance, **kw)
 
@@ -162,18 +163,35 @@ def _editor_context(kind, lines, errors=None, *, locked=False):
 
 @require_http_methods(["GET", "POST"])
 def agreement_create_view(request, kind: str):
-    """From the list, a customer page (`?customer=`) or a won opportunity (`?opportunity=`)."""
+    """From the list, a customer page (`?customer=`) or a won opportunity (`?opportunity=`): nothing is
+    written until the form is saved, so cancelling a conversion leaves no empty draft behind."""
     actor = request.actor
     _feature(request, kind)
     require(actor, "agreements.create")
     raw = request.GET.get("customer", "")
     preset = visible(Customer, actor).filter(pk=int(raw)).first() if raw.isdigit() and len(raw) <= 18 else None
-    form = _agreement_form(request, kind, request.POST or None, preset=preset)
+    opp, initial, cancel_url = None, {}, reverse(f"deals:{kind}_list")
+    raw_opp = request.GET.get("opportunity", "")
+    if raw_opp:
+        if not raw_opp.isdigit() or len(raw_opp) > 18:
+            raise Http404
+        try:
+            opp = services.opportunity_convertible(actor=actor, opportunity_id=int(raw_opp), kind=kind)
+        except services.AgreementExists as exc:
+            return _to_existing(request, exc, int(raw_opp))
+        preset, cancel_url = opp.customer, reverse("sales:detail", args=[opp.pk])
+        initial = {"customer_id": str(opp.customer_id), "title": opp.title}
+        if owner_id := services.conversion_owner_id(actor, opp):
+            initial["owner_id"] = str(owner_id)
+    form = _agreement_form(request, kind, request.POST or None, preset=preset, initial=initial)
     lines = lines_from_post(request.POST) if request.method == "POST" else []
     errors = None
     if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        if opp is not None:
+            data["opportunity_id"] = opp.pk
         try:
-            agreement = services.agreement_create(actor=actor, kind=kind, data=form.service_data(), lines=lines)
+            agreement = services.agreement_create(actor=actor, kind=kind, data=data, lines=lines)
         except AppError as exc:
             errors = getattr(exc, "errors", None)
             form_errors_from(exc, form)
@@ -183,7 +201,7 @@ def agreement_create_view(request, kind: str):
             return redirect(f"deals:{kind}_detail", agreement.pk)
     return render(request, "deals/form.html", {
         "page_title": KIND[kind]["new"], "form": form, "kind": kind, "meta": KIND[kind], "customer": preset,
-        "cancel_url": reverse(f"deals:{kind}_list"), **_editor_context(kind, lines, errors)})
+        "opportunity": opp, "cancel_url": cancel_url, **_editor_context(kind, lines, errors)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -211,6 +229,7 @@ def agreement_edit_view(request, kind: str, **kw):
     return render(request, "deals/form.html", {
         "page_title": _("编辑%(kind)s %(number)s") % {"kind": KIND[kind]["label"], "number": agreement.number},
         "form": form, "kind": kind, "meta": KIND[kind], "agreement": agreement,
+        "opportunity": agreement.opportunity if kind == AgreementKind.ORDER and not lines else None,
         "cancel_url": reverse(f"deals:{kind}_detail", args=[agreement.pk]),
         **_editor_context(kind, lines, errors, locked=locked)})
 
@@ -351,6 +370,13 @@ def attachment_delete_view(request, kind: str, attachment_id: int, **kw):
 
 # ---- conversion from a won opportunity ---------------------------------------------------------------
 
+def _to_existing(request, exc, opportunity_id: int):
+    messages.info(request, exc.message)
+    if exc.visible_to_actor:
+        return redirect(f"deals:{exc.existing.kind}_detail", exc.existing.pk)
+    return redirect("sales:detail", opportunity_id)
+
+
 @require_POST
 def opportunity_convert_view(request, opportunity_id: int):
     actor = request.actor
@@ -359,12 +385,13 @@ def opportunity_convert_view(request, opportunity_id: int):
     if kind not in KIND:
         raise InvalidInput({"kind": _("类型只能是 contract 或 order")})
     try:
+        if kind == AgreementKind.ORDER:
+            # An order's amount comes from its lines: open the prefilled form and create nothing until it is saved.
+            services.opportunity_convertible(actor=actor, opportunity_id=opportunity_id, kind=kind)
+            return redirect(f"{reverse('deals:order_create')}?{urlencode({'opportunity': opportunity_id})}")
         agreement = services.agreement_from_opportunity(actor=actor, opportunity_id=opportunity_id, kind=kind)
     except services.AgreementExists as exc:
-        messages.info(request, exc.message)
-        if exc.visible_to_actor:
-            return redirect(f"deals:{exc.existing.kind}_detail", exc.existing.pk)
-        return redirect("sales:detail", opportunity_id)
+        return _to_existing(request, exc, opportunity_id)
     messages.success(request, _("已生成%(kind)s草稿 %(number)s，请补充明细后提交")
                      % {"kind": KIND[kind]["label"], "number": agreement.number})
     return redirect(f"deals:{kind}_edit", agreement.pk)

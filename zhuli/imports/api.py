@@ -111,21 +111,26 @@ def import_customers(request):
     return _job_out(request, job)
 
 
-@router.post("/imports/opportunities", response=responses(200, ImportJobOut, 403, 413, 422) | {202: ImportQueued},
-             openapi_extra=MULTIPART_DOC)
-def import_opportunities(request):
-    """Imports opportunities (机会名称, 客户名称 — an exact visible customer name —, 阶段, 预计金额, 预计成交日期,
-    赢率, 状态, 负责人 …). Duplicates are the same title on the same customer. Same answers as customers."""
+def _import(request, resource: str):
+    """The non-customer resources' shared answer: multipart file, on_duplicate, dry_run → 200, or 202 when queued."""
     refuse_oversized(request)
     actor = actor_of(request)
     on_duplicate = (request.POST.get("on_duplicate") or "skip").strip()
     dry_run = _flag(request.POST.get("dry_run"), "dry_run")
-    job, sheet = import_job_create(actor=actor, resource="opportunities", file=request.FILES.get("file"),
+    job, sheet = import_job_create(actor=actor, resource=resource, file=request.FILES.get("file"),
                                    on_duplicate=on_duplicate, dry_run=dry_run)
     job = import_start(actor=actor, job_id=job.pk, sheet=sheet)
     if not job.is_finished:
         return Status(202, {"id": job.pk, "status": job.status})
     return _job_out(request, job)
+
+
+@router.post("/imports/opportunities", response=responses(200, ImportJobOut, 403, 413, 422) | {202: ImportQueued},
+             openapi_extra=MULTIPART_DOC)
+def import_opportunities(request):
+    """Imports opportunities (机会名称, 客户名称 — an exact visible customer name —, 阶段, 预计金额, 预计成交日期,
+    赢率, 状态, 负责人 …). Duplicates are the same title on the same customer. Same answers as customers."""
+    return _import(request, "opportunities")
 
 
 @router.post("/imports/products", response=responses(200, ImportJobOut, 403, 413, 422) | {202: ImportQueued},
@@ -133,16 +138,16 @@ def import_opportunities(request):
 def import_products(request):
     """Imports products (产品编码, 产品名称, 规格型号, 产品分类 — a path such as 软件/实施, created as needed —, 单位,
     产品类型, 标准价格, 成本价, 税率, 启用). Duplicates are the same 产品编码. Same answers as customers."""
-    refuse_oversized(request)
-    actor = actor_of(request)
-    on_duplicate = (request.POST.get("on_duplicate") or "skip").strip()
-    dry_run = _flag(request.POST.get("dry_run"), "dry_run")
-    job, sheet = import_job_create(actor=actor, resource="products", file=request.FILES.get("file"),
-                                   on_duplicate=on_duplicate, dry_run=dry_run)
-    job = import_start(actor=actor, job_id=job.pk, sheet=sheet)
-    if not job.is_finished:
-        return Status(202, {"id": job.pk, "status": job.status})
-    return _job_out(request, job)
+    return _import(request, "products")
+
+
+@router.post("/imports/contacts", response=responses(200, ImportJobOut, 403, 413, 422) | {202: ImportQueued},
+             openapi_extra=MULTIPART_DOC)
+def import_contacts(request):
+    """Imports contacts (客户名称 — a visible customer's name or 客户编号 —, 姓名, 性别, 职务, 部门, 手机, 电话, 邮箱,
+    微信, QQ, 生日, 联系人类型 联系人/首要联系人/离职, 备注). Duplicates are the same name on the same customer
+    (with the same mobile digits when both have one). Same answers as customers."""
+    return _import(request, "contacts")
 
 
 @router.get("/imports/{job_id}", response=responses(200, ImportJobOut, 404))
@@ -237,5 +242,24 @@ PRODUCT_EXPORT_DOC = {
 def export_products(request):
     """The catalogue as `format=xlsx|csv` (default xlsx), with the filters of `GET /products`."""
     filename, content_type, body = export_build(actor=actor_of(request), resource="products",
+                                                fmt=request.GET.get("format") or "xlsx", params=request.GET)
+    return download(filename, content_type, body)
+
+
+CONTACT_EXPORT_DOC = {
+    "parameters": [
+        _query("format", "xlsx（默认）或 csv（UTF-8，带 BOM）", type="string", enum=["xlsx", "csv"]),
+        _query("q", "姓名、手机或客户名称"),
+        _query("customer", "客户", type="integer"),
+        _query("sort", "与联系人列表相同：id、name、created_at，前加 - 为倒序"),
+    ],
+}
+
+
+@router.get("/exports/contacts", response=responses(200, None, 403, 422), openapi_extra=CONTACT_EXPORT_DOC)
+def export_contacts(request):
+    """The contacts of the caller's customers as `format=xlsx|csv` (default xlsx), with the filters of
+    `GET /contacts`."""
+    filename, content_type, body = export_build(actor=actor_of(request), resource="contacts",
                                                 fmt=request.GET.get("format") or "xlsx", params=request.GET)
     return download(filename, content_type, body)

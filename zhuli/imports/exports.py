@@ -78,6 +78,7 @@ def _customer_columns() -> list[ExportColumn]:
         t("department__name", L("所属部门")), t("source__name", L("客户来源")), t("industry__name", L("行业")),
         t("level__name", L("客户等级")), t("status__name", L("客户状态")), t("customer_type__name", L("客户分类")),
         t("staff_size__name", L("人员规模")), _choice("lifecycle", L("生命周期"), Lifecycle.choices),
+        ExportColumn(L("首次签约日期"), ("first_signed_on",), lambda r: r["first_signed_on"], kind=DATE),
         t("province__name", L("省份")), t("city__name", L("城市")), t("district__name", L("区县")),
         t("address", L("地址")), t("phone", L("电话")), t("mobile", L("手机")), t("email", L("邮箱")),
         t("wechat", L("微信")), _choice("gender", L("性别"), Gender.choices),

@@ -28,6 +28,16 @@ def _register_products():
 
 
 _register_products()
+
+
+def _register_contacts():
+    from .contacts import ContactExport, ContactResource
+
+    import_resources.register("contacts", ContactResource(), order=15)
+    export_resources.register("contacts", ContactExport(), order=15)
+
+
+_register_contacts()
 menu_entries.register(
     "imports.customers", MenuEntry(label=_("导入客户"), url_name="imports:upload", icon="upload", module="customers"),
     order=90,

@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from .models import OnDuplicate
 
 
+def _word_duplicates(field, duplicates) -> None:
+    """A resource's own words for its duplicates (`duplicate_words`: label and choices); customers' by default."""
+    if duplicates:
+        field.label, field.choices = duplicates
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("选择文件"),
@@ -15,8 +21,9 @@ class UploadForm(forms.Form):
     on_duplicate = forms.ChoiceField(label=_("遇到重复客户（名称或统一社会信用代码相同）"),
                                      choices=OnDuplicate.choices, initial=OnDuplicate.SKIP, widget=forms.RadioSelect)
 
-    def __init__(self, *args, pools=(), **kwargs):
+    def __init__(self, *args, pools=(), duplicates=None, **kwargs):
         super().__init__(*args, **kwargs)
+        _word_duplicates(self.fields["on_duplicate"], duplicates)
         if pools:
             # Straight into a pool (公海), without an owner: offered to those who may transfer customers.
             self.fields["pool"] = forms.TypedChoiceField(
@@ -32,8 +39,9 @@ class MappingForm(forms.Form):
 
     on_duplicate = forms.ChoiceField(label=_("遇到重复客户"), choices=OnDuplicate.choices, widget=forms.RadioSelect)
 
-    def __init__(self, *args, columns: list[dict], fields: list, **kwargs):
+    def __init__(self, *args, columns: list[dict], fields: list, duplicates=None, **kwargs):
         super().__init__(*args, **kwargs)
+        _word_duplicates(self.fields["on_duplicate"], duplicates)
         choices = [("", _("— 不导入 —"))] + [(f.name, f.label) for f in fields]
         self.columns = columns
         for column in columns:

@@ -41,6 +41,8 @@ def _titles(key: str) -> tuple[str, str]:
         return _("导入销售机会"), _("导入销售机会：选择列对应")
     if key == "products":
         return _("导入产品"), _("导入产品：选择列对应")
+    if key == "contacts":
+        return _("导入联系人"), _("导入联系人：选择列对应")
     return _("导入客户"), _("导入客户：选择列对应")
 
 
@@ -58,7 +60,8 @@ def upload(request):
         from zhuli.customers.selectors import pool_list
 
         pools = pool_list(actor=actor)
-    form = UploadForm(request.POST or None, request.FILES or None, pools=pools)
+    form = UploadForm(request.POST or None, request.FILES or None, pools=pools,
+                      duplicates=getattr(resource, "duplicate_words", None))
     if request.method == "POST" and form.is_valid():
         try:
             # The wizard always previews first: this job is a dry run until the user confirms.
@@ -83,7 +86,8 @@ def mapping(request, pk: int):
         return redirect("imports:job", pk=job.pk)
     preview = import_job_preview(actor=actor, job_id=job.pk)
     form = MappingForm(request.POST or None, columns=preview.columns, fields=preview.fields,
-                       initial={"on_duplicate": job.on_duplicate})
+                       initial={"on_duplicate": job.on_duplicate},
+                       duplicates=getattr(import_resources.get(job.resource), "duplicate_words", None))
     if request.method == "POST" and form.is_valid():
         try:
             import_job_set_mapping(actor=actor, job_id=job.pk, mapping=form.mapping(),
@@ -149,6 +153,13 @@ def export_opportunities(request):
 @require_GET
 def export_products(request):
     filename, content_type, body = export_build(actor=request.actor, resource="products",
+                                                fmt=request.GET.get("format") or "xlsx", params=request.GET)
+    return download(filename, content_type, body)
+
+
+@require_GET
+def export_contacts(request):
+    filename, content_type, body = export_build(actor=request.actor, resource="contacts",
                                                 fmt=request.GET.get("format") or "xlsx", params=request.GET)
     return download(filename, content_type, body)
 

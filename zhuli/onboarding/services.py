@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhuli.access.roles import Role
-from zhuli.access.scoping import get_visible_or_404, require_writable
+from zhuli.access.scoping import get_visible_or_404, require_not_demo, require_writable
 from zhuli.audit.services import audit_record
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput
 from zhuli.core.text import clean_text
@@ -36,6 +36,7 @@ def _require_admin(actor) -> None:
     if not (actor.is_admin or actor.system):
         raise Forbidden(_("只有公司管理员可以进行初始设置"))
     require_writable(actor)
+    require_not_demo(actor, _("演示帐户不进行初始设置"))
 
 
 def _require_manager(actor) -> None:

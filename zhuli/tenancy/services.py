@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhuli.access.scoping import require_writable
+from zhuli.access.scoping import require_not_demo, require_writable
 from zhuli.audit.services import audit_record
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhuli.core.text import clean_text
@@ -44,6 +44,7 @@ def _require_admin(actor) -> None:
     if not (actor.is_admin or actor.system):
         raise Forbidden(_("只有公司管理员可以修改公司资料"))
     require_writable(actor)
+    require_not_demo(actor, _("演示帐户不能修改公司资料和功能设置"))
 
 
 def _locked_tenant(actor) -> Tenant:
@@ -308,6 +309,9 @@ def tenant_convert_to_formal(*, operator, tenant: Tenant, max_users, max_bosses,
         raise Conflict(_("演示帐户不能转为正式帐户"))
     if tenant.status == TenantStatus.SUSPENDED:
         raise Conflict(_("帐户已停用，请先恢复再转为正式帐户"))
+    # A running formal account keeps its paid-until day: seats change through tenant_set_limits.
+    if tenant.kind == TenantKind.FORMAL and tenant.status == TenantStatus.ACTIVE:
+        raise Conflict(_("已是正式帐户"), code="already_formal")
     users, bosses = _clean_limits(tenant, max_users, max_bosses)
     ends_on = _as_date(service_ends_on, "service_ends_on")
     if ends_on is not None and ends_on < tenant.today():

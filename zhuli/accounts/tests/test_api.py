@@ -93,3 +93,20 @@ def test_queries_are_a_handful(org, sales, path, django_assert_max_num_queries):
     sales.get("/me")
     with django_assert_max_num_queries(5):
         assert sales.client.get("/api/v1" + path).status_code == 200
+
+
+def test_user_patch_refuses_unknown_fields_by_name(org):
+    admin = ApiClient(org["admin"])
+    user = org["sales1"]
+    response = admin.patch(f"/users/{user.pk}", {"name": "改名", "password": "Strong-pass-2026", "is_active": False})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"password", "is_active"} and "不支持此字段" in str(errors["password"])
+    fresh = User.objects.get(pk=user.pk)
+    assert (fresh.name, fresh.is_active, fresh.password) == (user.name, True, user.password)
+
+
+def test_a_too_short_initial_password_is_refused_in_chinese(org):
+    response = ApiClient(org["admin"]).post("/users", {"name": "新同事", "email": "new@tenant-a.test", "password": "Ab1-x"})
+    assert response.status_code == 422
+    assert response.json()["errors"]["password"] == ["密码太短，至少需要 8 个字符"]

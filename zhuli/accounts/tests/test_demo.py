@@ -165,7 +165,7 @@ def test_the_logo_page_and_the_import_api_say_so(demo_org):
     client = Client()
     client.force_login(admin)
     page = client.post("/settings/company/logo/", {"logo": png()}, follow=True)
-    assert "演示帐户不能上传文件" in page.content.decode()
+    assert "演示帐户不能修改公司资料和功能设置" in page.content.decode()  # the company settings lock comes first
     admin.tenant.refresh_from_db()
     assert admin.tenant.logo == ""
     _row, key = token_create(user=admin)

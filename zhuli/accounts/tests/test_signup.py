@@ -198,3 +198,29 @@ def test_terms_page_and_login_link_are_public(db):
     assert terms.status_code == 200 and "服务条款" in terms.content.decode()
     login = Client().get("/login/").content.decode()
     assert "免费试用" in login and 'href="/signup/"' in login
+
+
+def test_the_too_short_password_message_is_chinese(db):
+    response = post({**GOOD, "password": "Ab1-x"})
+    assert response.status_code == 422
+    assert "密码太短，至少需要 8 个字符" in str(response.json()["errors"]["password"])
+
+
+@pytest.mark.parametrize("change", [{"company": "\u200b\u200b"}, {"name": "\u202e\u200b"}, {"company": "\ufeff "}])
+def test_invisible_names_are_blank(db, change):
+    before = counts()
+    response = post({**GOOD, **change})
+    assert response.status_code == 422 and set(change) <= set(response.json()["errors"])
+    assert counts() == before
+
+
+def test_a_bidi_override_is_dropped_from_the_company_name(db):
+    assert post({**GOOD, "company": "\u202e杭州云帆科技有限公司"}).status_code == 201
+    assert Tenant.objects.filter(name="杭州云帆科技有限公司").exists()
+
+
+@pytest.mark.parametrize("value", ["yes", "true", 1, "on"])
+def test_accept_terms_must_be_the_boolean_true(db, value):
+    response = post({**GOOD, "accept_terms": value})
+    assert response.status_code == 422 and "accept_terms" in response.json()["errors"]
+    assert counts() == (0, 0, 0)

@@ -151,3 +151,17 @@ def test_token_create_service_keys_are_single_use_secrets(org):
     _row, key = token_create(user=org["boss"])
     assert key.startswith("zl_") and len(key) > 30
     assert ApiClient(token=key).get("/me").json()["role"] == "boss"
+
+
+def test_a_suspended_company_is_named_only_to_the_right_password(org):
+    org.tenant.status = "suspended"
+    org.tenant.save(update_fields=["status"])
+    anonymous = ApiClient()
+    right = anonymous.post("/auth/token", {"login": "boss@tenant-a.test", "password": PASSWORD})
+    assert right.status_code == 401 and right.json()["detail"] == "公司帐户已停用，请联系客服"
+    wrong = anonymous.post("/auth/token", {"login": "boss@tenant-a.test", "password": "not-the-password"})
+    assert wrong.status_code == 401 and wrong.json()["detail"] == "账号或密码不正确"
+    page = Client().post("/login/", {"login": "boss@tenant-a.test", "password": PASSWORD})
+    assert page.status_code == 200 and "公司帐户已停用，请联系客服" in page.content.decode()
+    page = Client().post("/login/", {"login": "boss@tenant-a.test", "password": "not-the-password"})
+    assert "账号或密码不正确" in page.content.decode() and "公司帐户已停用" not in page.content.decode()

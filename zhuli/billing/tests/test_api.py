@@ -1,6 +1,7 @@
 """/api/v1/payment-plans, /payments, /invoices and /receivables: shapes, refusals, scopes, queries."""
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -115,7 +116,9 @@ def test_scopes(org, api):
     assert [(o["owner"]["id"], o["outstanding"]) for o in owners] == [(org["sales4"].pk, "290.00"),
                                                                       (org["sales1"].pk, "90.00")]
     aging = api("sales1").get("/receivables/aging", as_of="2026-03-01").json()
-    assert aging["total"] == "0.00" and set(aging) >= {"not_due", "0_30", "31_60", "61_90", "90_plus"}
+    # No instalments: all that is owed is unplanned.
+    assert aging["total"] == aging["unplanned"] == "90.00"
+    assert set(aging) >= {"not_due", "0_30", "31_60", "61_90", "90_plus"}
 
 
 def test_list_query_counts_do_not_grow(org, api, django_assert_max_num_queries):
@@ -133,3 +136,64 @@ def test_list_query_counts_do_not_grow(org, api, django_assert_max_num_queries):
             r = client.get(path, page_size="2")
         assert r.status_code == 200, (path, r.content)
     assert Decimal(client.get("/receivables").json()["summary"]["outstanding"]) == Decimal("270.00")
+
+
+def test_receivable_rows_over_all_pages_add_up_to_the_summary(org, api):
+    finance = org.actor("finance")
+    paid = make_agreement(org, "sales1", amount="500.00")
+    services.payment_record(actor=finance, agreement_id=paid.pk, data={"paid_on": "2026-01-20", "amount": "500"})
+    for i, owner in enumerate(("sales1", "sales2", "sales4", "sales1", "sales2")):
+        a = make_agreement(org, owner, amount=f"{1000 + i}.00")
+        services.payment_record(actor=finance, agreement_id=a.pk, data={"paid_on": "2026-01-20", "amount": "100"})
+    # A customer with one open and one fully paid agreement: only the open one counts.
+    both = make_agreement(org, "sales1", amount="300.00")
+    services.payment_record(actor=finance, agreement_id=both.pk, data={"paid_on": "2026-01-20", "amount": "300"})
+    make_agreement(org, "sales1", amount="200.00", customer=both.customer)
+    client = api("finance")
+    summary = client.get("/receivables").json()["summary"]
+    assert summary["agreements"] == 6
+    rows, page = [], 1
+    while True:
+        body = client.get("/receivables", page=page, page_size=2).json()
+        rows += body["items"]
+        if page * 2 >= body["count"]:
+            break
+        page += 1
+    assert len(rows) == body["count"] == 6
+    owners = client.get("/receivables/by-owner").json()["items"]
+    for key in ("amount", "received", "outstanding", "invoiced", "overdue"):
+        assert sum(Decimal(r[key]) for r in rows) == Decimal(summary[key]), key
+        assert sum(Decimal(r[key]) for r in owners) == Decimal(summary[key]), key
+    assert sum(r["agreements"] for r in rows) == sum(r["agreements"] for r in owners) == 6
+    assert summary["amount"] == "5210.00" and summary["received"] == "500.00"
+
+
+def test_aging_has_an_unplanned_bucket(org, api):
+    finance = org.actor("finance")
+    a = make_agreement(org, "sales1", amount="1000.00")
+    services.plan_generate(actor=finance, agreement_id=a.pk, count=2, amount="600", first_due="2026-02-01")
+    make_agreement(org, "sales1", amount="250.00")
+    aging = api("finance").get("/receivables/aging", as_of="2026-02-15").json()
+    assert (aging["0_30"], aging["not_due"], aging["unplanned"]) == ("300.00", "300.00", "650.00")
+    outstanding = api("finance").get("/receivables", as_of="2026-02-15").json()["summary"]["outstanding"]
+    buckets = ("not_due", "0_30", "31_60", "61_90", "90_plus", "unplanned")
+    assert sum(Decimal(aging[k]) for k in buckets) == Decimal(aging["total"]) == Decimal(outstanding)
+
+
+def test_future_payment_dates_are_refused(org, api, agreement):
+    tomorrow = (org["finance"].tenant.today() + datetime.timedelta(days=1)).isoformat()
+    r = api("finance").post("/payments", {"agreement_id": agreement.pk, "paid_on": tomorrow, "amount": "1"})
+    assert r.status_code == 422, r.content
+    assert r.json()["errors"]["paid_on"] == ["回款日期不能晚于今天"]
+    today = org["finance"].tenant.today().isoformat()
+    assert api("finance").post("/payments", {"agreement_id": agreement.pk, "paid_on": today,
+                                             "amount": "1"}).status_code == 201
+
+
+@pytest.mark.parametrize("value", ["yes", "true", 1, "1"])
+def test_booleans_in_bodies_are_strict(org, api, agreement, value):
+    r = api("finance").post("/payments", {"agreement_id": agreement.pk, "paid_on": "2026-02-01", "amount": "20000",
+                                          "is_overpayment": value})
+    assert r.status_code == 422, r.content
+    assert "is_overpayment" in r.json()["errors"]
+    assert not Payment.objects.exists()

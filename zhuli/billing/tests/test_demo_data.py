@@ -15,8 +15,10 @@ from zhuli.billing.tax import invoice_tax
 from zhuli.catalog.models import Product, ProductCategory
 from zhuli.core.management.commands.seed_demo import DEMO_CODE
 from zhuli.core.models import Sequence
+from zhuli.customers.models import Customer, Lifecycle
 from zhuli.deals.models import DEFAULT_PATTERNS, Agreement, AgreementLine, DocType
 from zhuli.deals.numbering import render
+from zhuli.deals.services import SIGNED_STATUSES
 from zhuli.sales.models import Opportunity
 from zhuli.tenancy.models import Tenant
 from zhuli.tenancy.unscoped import for_tenant
@@ -63,6 +65,16 @@ def test_agreements_follow_their_opportunities_and_lines(demo):
             opp = opportunities[a.opportunity_id]
             assert (opp.status, opp.customer_id, opp.owner_id, opp.amount) == ("won", a.customer_id, a.owner_id,
                                                                               a.amount)
+    # The lifecycle as customer_mark_signed keeps it: 首次签约日期 = the earliest sign date of a signed agreement.
+    signed = defaultdict(list)
+    for a in agreements:
+        if a.status in SIGNED_STATUSES:
+            signed[a.customer_id].append(a.sign_date)
+    assert signed
+    for pk, lifecycle, first_signed_on in rows(Customer, demo).values_list("pk", "lifecycle", "first_signed_on"):
+        assert first_signed_on == (min(signed[pk]) if signed[pk] else None)
+        wanted = {0: Lifecycle.POTENTIAL, 1: Lifecycle.SIGNED}.get(len(signed[pk]), Lifecycle.REPEAT)
+        assert lifecycle == wanted
 
 
 def test_money_invariants(demo):

@@ -149,3 +149,22 @@ def test_customer_invoice_profile_in_the_form_api_and_view(org):
     client = login(org["sales1"])
     assert "91110000XXXXXXXX1X" in client.get(f"/customers/{body['id']}/").content.decode()
     assert 'name="invoice_title"' in client.get(f"/customers/{body['id']}/edit/").content.decode()
+
+
+def test_generate_form_names_the_instalment_bound(org, money):
+    r = login(org["sales1"]).post(f"/payment-plans/generate/{money.pk}/", {"count": "10000", "first_due": "2026-02-01",
+                                                                           "interval_months": "100"})
+    body = r.content.decode()
+    assert r.status_code == 200 and "期数应为 1 到 60 的整数" in body and "间隔月数应为 1 到 24 的整数" in body
+    assert "字符" not in body
+
+
+def test_receivables_page_shows_unplanned_and_leaves_paid_agreements_out(org, money):
+    finance = org.actor("finance")
+    services.payment_confirm(actor=finance, payment_id=Payment.objects.get().pk)
+    paid = make_agreement(org, "sales1", amount="80.00")
+    services.payment_record(actor=finance, agreement_id=paid.pk, data={"paid_on": "2026-02-01", "amount": "80"})
+    make_agreement(org, "sales1", amount="40.00")
+    body = login(org["finance"]).get("/finance/receivables/").content.decode()
+    assert "未计划" in body and "¥40.00" in body and "¥740.00" in body
+    assert paid.customer.name not in body and "1 份" not in body and "2 份" in body

@@ -249,6 +249,11 @@ def test_pools_hold_customers_with_an_owner_log(demo):
         assert c.last_followup_at < c.pooled_at
 
 
+def test_the_pool_list_opens_on_a_customer_every_salesperson_can_claim(demo):
+    newest = for_tenant(Customer, demo).filter(owner__isnull=True).order_by("-id").first()
+    assert newest.pool.is_default and not for_tenant(PoolDepartment, demo).filter(pool=newest.pool).exists()
+
+
 def test_everyone_is_below_their_cap(demo):
     assert for_tenant(CustomerCap, demo).filter(role="sales").exists()
     owned = dict(for_tenant(Customer, demo).filter(owner__isnull=False).values_list("owner").annotate(n=Count("id")))

@@ -699,6 +699,10 @@ def test_amount_in_words_properties(value: Decimal) -> None:
         ("ＡＢＣ（北京）", "ＡＢＣ（北京）"),
         ("e\u0301", "e\u0301"),
         ("a\ud800b", "ab"),
+        ("\u200b\u200b", ""),
+        ("\u202e公司\u2066", "公司"),
+        ("\ufeff北京\u00ad沃力森", "北京沃力森"),
+        ("\u200d 👨\u200d👩 \u200c", "👨\u200d👩"),
         (12345, "12345"),
         (Decimal("1.50"), "1.50"),
     ],
@@ -713,4 +717,11 @@ def test_clean_text_properties(value: str) -> None:
     assert clean_text(cleaned) == cleaned
     assert cleaned == cleaned.strip()
     for c in cleaned:
-        assert c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs")
+        assert c in "\n\t\u200c\u200d" or unicodedata.category(c) not in ("Cc", "Cs", "Cf")
+    assert not cleaned.startswith(("\u200c", "\u200d")) and not cleaned.endswith(("\u200c", "\u200d"))
+
+
+def test_clean_text_drops_exactly_the_format_characters_but_joiners() -> None:
+    kept = {chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF
+            and unicodedata.category(chr(c)) == "Cf" and clean_text("a" + chr(c) + "b") == "a" + chr(c) + "b"}
+    assert kept == {"\u200c", "\u200d"}

@@ -52,6 +52,14 @@ def test_bad_contract_bodies_are_422_naming_the_field(api, customer, payload, fi
     assert not Agreement.objects.exists()
 
 
+def test_a_huge_line_quantity_is_a_422_on_the_quantity(org, api, customer, physical_product):
+    r = api.post("/orders", {"customer_id": customer.pk, "title": "采购", "sign_date": "2026-12-01",
+                             "lines": [{"product_id": physical_product.pk, "quantity": "1e30"}]})
+    assert r.status_code == 422
+    assert "数量过大" in str(r.json()["errors"]["lines.1.quantity"])
+    assert not Agreement.objects.exists()
+
+
 def test_order_lifecycle_over_the_api(org, api, customer, physical_product):
     r = api.post("/orders", {"customer_id": customer.pk, "title": "采购", "sign_date": "2026-12-01",
                              "delivery_address": "杭州市西湖区", "lines": [{"product_id": physical_product.pk,

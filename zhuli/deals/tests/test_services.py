@@ -100,6 +100,16 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(org, custo
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("quantity, message", [("1e30", "数量过大"), ("abc", "数量应为数字")])
+def test_a_bad_quantity_is_blamed_on_the_quantity(org, customer, physical_product, quantity, message):
+    before = snapshot()
+    with pytest.raises(InvalidInput) as exc:
+        order(org, customer, physical_product, lines=[{"product_id": physical_product.pk, "quantity": quantity,
+                                                       "unit_price": "10"}])
+    assert exc.value.errors == {"lines.1.quantity": [message]}
+    assert snapshot() == before
+
+
 def test_lines_total_must_match_a_typed_amount(org, customer):
     with pytest.raises(InvalidInput) as exc:
         contract(org, customer, amount="5", lines=[{"name": "x", "unit_price": "10"}])

@@ -92,6 +92,35 @@ def test_the_won_opportunity_page_offers_the_conversion(org, customer):
     assert Agreement.objects.count() == 1
 
 
+def test_converting_to_an_order_opens_a_prefilled_form_and_creates_nothing_until_saved(org, customer,
+                                                                                        physical_product):
+    opp = make_won(org, customer, amount="54000")
+    web = client_for(org["sales1"])
+    r = web.post(f"/agreements/from-opportunity/{opp.pk}/", {"kind": "order"})
+    assert r.status_code == 302 and r["Location"] == f"/orders/new/?opportunity={opp.pk}"
+    assert not Agreement.objects.exists()  # 取消 on the form leaves nothing behind
+    html = web.get(r["Location"]).content.decode()
+    assert "机会金额 ¥54,000.00" in html and 'value="年度服务"' in html
+    assert f'href="/opportunities/{opp.pk}/"' in html  # 取消 goes back to the opportunity
+    saved = web.post(r["Location"], {
+        "customer_id": customer.pk, "title": "年度服务", "sign_date": "2026-12-01", "currency": "CNY",
+        "exchange_rate": "1", "lines-1-product_id": physical_product.pk, "lines-1-name": "扫码枪",
+        "lines-1-quantity": "100", "lines-1-unit_price": "540", "lines-1-discount": "0", "lines-1-tax_rate": "13"})
+    order = Agreement.objects.get()
+    assert saved.status_code == 302 and saved["Location"] == f"/orders/{order.pk}/"
+    assert order.opportunity_id == opp.pk and order.amount == Decimal("54000.00")
+    assert web.get(f"/orders/new/?opportunity={opp.pk}")["Location"] == f"/orders/{order.pk}/"
+    assert web.get("/orders/new/?opportunity=x1").status_code == 404
+
+
+def test_an_api_converted_draft_order_shows_the_opportunity_amount_on_its_edit_page(org, customer):
+    opp = make_won(org, customer, amount="54000")
+    order = services.agreement_from_opportunity(actor=org.actor("sales1"), opportunity_id=opp.pk, kind="order")
+    assert order.amount == Decimal("0.00") and not order.lines.exists()
+    html = client_for(org["sales1"]).get(f"/orders/{order.pk}/edit/").content.decode()
+    assert "机会金额 ¥54,000.00" in html
+
+
 def test_the_agreements_feature_hides_contracts(org, customer):
     org.tenant.features = {**(org.tenant.features or {}), "agreements": "order"}
     org.tenant.save(update_fields=["features"])

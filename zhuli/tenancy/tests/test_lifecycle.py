@@ -307,3 +307,10 @@ def test_days_left_counts_today():
         assert tenant_days_left(tenant) == 7
         tenant.trial_ends_on = datetime.date(2025, 3, 9)
         assert tenant_days_left(tenant) == 0
+
+
+def test_a_running_formal_account_is_not_converted_again(org, operator):
+    tenant = set_state(org.tenant, kind=TenantKind.FORMAL, status=TenantStatus.ACTIVE, service_ends_on=days(100))
+    with pytest.raises(Conflict, match="已是正式帐户"):
+        tenant_convert_to_formal(operator=operator, tenant=tenant, max_users=50, max_bosses=3)
+    assert Tenant.objects.get(pk=tenant.pk).service_ends_on == days(100)

@@ -135,9 +135,12 @@ def test_detail_actions_submit_and_complete(org, customer):
                                   data={"customer_id": customer.pk, "title": "执行", "amount": "10",
                                         "sign_date": "2026-12-01"})
     web = client_for(org["sales1"])
-    assert "提交" in web.get(f"/contracts/{c.pk}/").content.decode()
+    page = web.get(f"/contracts/{c.pk}/").content.decode()
+    assert "提交" in page and 'data-zl-section="approvals"' in page  # a draft says it has not been submitted
     web.post(f"/contracts/{c.pk}/submit/")
     assert Agreement.objects.get(pk=c.pk).status == "active"
+    # No rule matched, so it came into force without an approval: no empty 审批 card.
+    assert 'data-zl-section="approvals"' not in web.get(f"/contracts/{c.pk}/").content.decode()
     web.post(f"/contracts/{c.pk}/complete/")
     assert Agreement.objects.get(pk=c.pk).status == "completed"
 

@@ -24,6 +24,7 @@ from zhuli.core import text
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput
 from zhuli.core.money import CENT, MoneyError, round_cents, to_decimal
 from zhuli.deals.models import Agreement, AgreementLine, DocType
+from zhuli.deals.numbering import number_next
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
 
 from .models import (
@@ -168,20 +169,6 @@ def split_percentages(total: Decimal, percentages: list[Decimal]) -> list[Decima
     takes the rest, so they sum to `total` exactly."""
     rest = [round_cents(total * p / 100) for p in percentages[1:]]
     return [total - sum(rest, Decimal(0))] + rest
-
-
-def _number(doc_type: str, on_date: datetime.date) -> str:
-    """The document number from the tenant's numbering rule (zhuli.deals.numbering); while that module is not
-    installed, the default pattern drawn from the same locked sequence."""
-    try:
-        from zhuli.deals.numbering import number_next
-    except ImportError:
-        from zhuli.core.sequences import sequence_next
-        from zhuli.deals.models import DEFAULT_PATTERNS
-
-        head = DEFAULT_PATTERNS[doc_type].split("{seq")[0].format(yyyy=f"{on_date:%Y}", mm=f"{on_date:%m}")
-        return f"{head}{sequence_next(f'{doc_type}:{head}'):04d}"
-    return number_next(doc_type, on_date)
 
 
 # ---- the agreement under lock ------------------------------------------------------------------------
@@ -480,7 +467,7 @@ def payment_record(*, actor: Actor, agreement_id, data: dict) -> Payment:
     base = to_base(agreement, amount)
     _owed_check(agreement, base, overpayment=overpayment)
     payment = Payment.objects.create(
-        **_copy_parties(agreement), plan=plan, number=_number(DocType.PAYMENT, paid_on), paid_on=paid_on,
+        **_copy_parties(agreement), plan=plan, number=number_next(DocType.PAYMENT, paid_on), paid_on=paid_on,
         amount=amount, base_amount=base, method=method, payer=payer or agreement.customer.name[:PAYER_MAX],
         remark=remark, is_overpayment=overpayment, recorded_by_id=actor.user_id)
     audit_record(actor=actor, action="payment.record", target=payment, changes={
@@ -597,7 +584,7 @@ def invoice_request(*, actor: Actor, agreement_id, data: dict) -> Invoice:
         raise InvalidInput(errors)
     tax, net = invoice_tax(amount, rate, method=tax_method(actor.tenant), lines=_lines(agreement))
     invoice = Invoice.objects.create(
-        **_copy_parties(agreement), request_number=_number(DocType.INVOICE_REQUEST, actor.tenant.today()),
+        **_copy_parties(agreement), request_number=number_next(DocType.INVOICE_REQUEST, actor.tenant.today()),
         invoice_type=invoice_type, amount=amount, base_amount=base, tax_rate=rate, tax_amount=tax, net_amount=net,
         remark=remark, requested_by_id=actor.user_id, **profile)
     _save_totals(agreement, invoiced_amount=agreement.invoiced_amount + base)

@@ -27,6 +27,7 @@ QUERY_MODULE_NAMES = {
     "demo.py",  # demo seeders bulk-write simulated data
     "provisioning.py",  # creating a tenant: there is no actor before its first user exists
     "orgchart.py",  # builds the demo organisation inside a fresh tenant
+    "rollup.py",  # billing's receivables rollups: derived rows, recounted inside billing's services
 }
 QUERY_PATH_PARTS = {"migrations", "tests", "commands"}  # data migrations, tests, management commands
 QUERY_PACKAGES = ("zhuli/access/", "zhuli/tenancy/")  # the scoped door itself and the tenant base

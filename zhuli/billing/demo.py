@@ -27,6 +27,7 @@ from zhuli.preferences.models import DictionaryItem, DictionaryKind
 from zhuli.sales.models import Opportunity, OpportunityStatus
 from zhuli.tenancy.unscoped import for_tenant
 
+from . import rollup
 from .models import Invoice, InvoiceStatus, InvoiceType, Payment, PaymentPlan, PaymentStatus, PlanStatus
 from .tax import invoice_tax
 
@@ -395,6 +396,7 @@ def seed(ctx: DemoContext) -> None:
     _insert(ctx, drafts)
     builder.numbers.save()
     _lifecycles(ctx, drafts)
+    rollup.rebuild(ctx.tenant)  # the rows went in with bulk_create, past the services that keep it
     ctx.say(f"  agreements: {len(drafts)} ({sum(1 for d in drafts if d.agreement.opportunity_id)} from opportunities),"
             f" lines: {sum(len(d.lines) for d in drafts)}, plans: {sum(len(d.plans) for d in drafts)},"
             f" payments: {sum(len(d.payments) for d in drafts)}, invoices: {sum(len(d.invoices) for d in drafts)}")

@@ -50,6 +50,7 @@ class PaymentPlan(TenantModel):
         indexes = [
             models.Index(fields=["tenant", "status", "due_date"], name="billing_plan_due"),
             models.Index(fields=["tenant", "owner", "due_date"], name="billing_plan_owner_due"),
+            models.Index(fields=["tenant", "customer", "due_date"], name="billing_plan_customer_due"),
         ]
 
     def __str__(self) -> str:
@@ -185,3 +186,44 @@ class Invoice(TenantModel):
 
     def __str__(self) -> str:
         return self.invoice_number or self.request_number
+
+
+class ReceivableTotal(TenantModel):
+    """Rollup of the receivables report (see rollup.py): per owner, customer and kind, the receivable agreements
+    (running or done) with money outstanding — how many, and their amount, received, invoiced and outstanding in
+    the base currency. Derived data, recomputed from the agreements by billing's services; never edited."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", db_index=False, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)
+    agreements = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    received = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    invoiced = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    outstanding = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("应收汇总")
+        verbose_name_plural = _("应收汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "owner", "customer", "kind"], name="billing_rtotal_key"),
+        ]
+        indexes = [models.Index(fields=["tenant", "customer"], name="billing_rtotal_customer")]
+
+
+class ReceivableDue(TenantModel):
+    """Rollup of the aging and overdue figures: per owner, kind and due date, the open balance (amount − received)
+    of the unpaid and partly paid instalments of receivable agreements, base currency. Derived like
+    ReceivableTotal."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)
+    due_date = models.DateField()
+    balance = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("应收账龄汇总")
+        verbose_name_plural = _("应收账龄汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "owner", "kind", "due_date"], name="billing_rdue_key"),
+        ]

@@ -1,14 +1,15 @@
 """Reads of plans, payments, invoices and receivables, always through visible().
 
-Receivables read the agreements' denormalised totals (amount, received_amount, invoiced_amount) and the open
-instalment rows, grouped in SQL: one aggregate query per figure, names fetched for the shown rows only."""
+Receivables read the rollups (rollup.py: per owner × customer × kind totals, per owner × kind × due date open
+balances), or, for one customer or a search, the agreements' denormalised totals and the open instalments; one
+aggregate query per figure, names fetched for the shown rows only."""
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from zhuli.access.actor import Actor
@@ -19,13 +20,19 @@ from zhuli.core.pagination import clamp_page, clamp_page_size, order_by_param
 from zhuli.customers.models import Customer
 from zhuli.deals.models import Agreement
 
-from .models import Invoice, InvoiceStatus, Payment, PaymentPlan, PaymentStatus, PlanStatus
+from .models import (
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentPlan,
+    PaymentStatus,
+    PlanStatus,
+    ReceivableDue,
+    ReceivableTotal,
+)
+from .rollup import MONEY_OUT, OPEN_PLAN, RECEIVABLE_STATUSES, money_sum
 
 ZERO = Decimal("0.00")
-MONEY_OUT = DecimalField(max_digits=18, decimal_places=2)
-# Agreements whose money is owed: signed and running or done (drafts, pending, terminated and cancelled are not).
-RECEIVABLE_STATUSES = ("active", "confirmed", "completed")
-OPEN_PLAN = (PlanStatus.UNPAID, PlanStatus.PARTIAL)
 AGING_BUCKETS = ("not_due", "0_30", "31_60", "61_90", "90_plus")
 
 
@@ -233,7 +240,7 @@ def _receivable_agreements(actor: Actor, filters, *, open_only: bool = True) -> 
     f = _filters(filters)
     qs = visible(Agreement, actor).filter(status__in=RECEIVABLE_STATUSES)
     if open_only:
-        qs = qs.alias(open_balance=_outstanding()).filter(open_balance__gt=0)
+        qs = qs.filter(amount__gt=F("received_amount"))
     return _owned(qs, actor, BillingFilters(**{**f.__dict__, "agreement": None}), agreement_prefix="")
 
 
@@ -241,8 +248,7 @@ def _outstanding():
     return Greatest(F("amount") - F("received_amount"), Value(ZERO), output_field=MONEY_OUT)
 
 
-def _sum(expr):
-    return Coalesce(Sum(expr, output_field=MONEY_OUT), Value(ZERO), output_field=MONEY_OUT)
+_sum = money_sum
 
 
 def _open_plans(actor: Actor, filters) -> QuerySet:
@@ -251,25 +257,58 @@ def _open_plans(actor: Actor, filters) -> QuerySet:
     return _owned(qs, actor, BillingFilters(**{**f.__dict__, "q": ""}))
 
 
+def _rolled_up(filters) -> bool:
+    """Whether the rollups answer: they are keyed by owner and kind (and customer for the totals), so owner,
+    department and kind filters apply to them; one customer's or a search's figures come from the rows."""
+    f = _filters(filters)
+    return not (f.customer or f.agreement or text.normalize_query(f.q))
+
+
+def _totals(actor: Actor, filters) -> QuerySet:
+    """The receivable agreements with money outstanding, as ReceivableTotal rows or as the agreements themselves;
+    either way with columns amount, received_amount, invoiced_amount and an `outstanding()` expression."""
+    f = _filters(filters)
+    if _rolled_up(f):
+        qs = visible(ReceivableTotal, actor)
+        return _owned(qs, actor, BillingFilters(**{**f.__dict__, "agreement": None}), agreement_prefix="")
+    return _receivable_agreements(actor, f)
+
+
+def _sums(qs: QuerySet) -> dict:
+    if qs.model is ReceivableTotal:
+        return {"agreements": _sum("agreements"), "sum_amount": _sum("amount"), "received": _sum("received"),
+                "invoiced": _sum("invoiced"), "outstanding": _sum("outstanding")}
+    return {"agreements": Count("id"), "sum_amount": _sum("amount"), "received": _sum("received_amount"),
+            "invoiced": _sum("invoiced_amount"), "outstanding": _sum(_outstanding())}
+
+
+def _balances(actor: Actor, filters) -> tuple[QuerySet, object]:
+    """Open instalment balances: ReceivableDue rows (column balance) or the instalments; with the expression."""
+    f = _filters(filters)
+    if _rolled_up(f):
+        qs = _owned(visible(ReceivableDue, actor), actor, BillingFilters(**{**f.__dict__, "q": ""}),
+                    agreement_prefix="")
+        return qs, F("balance")
+    return _open_plans(actor, f), F("amount") - F("received_amount")
+
+
 def receivables_summary(*, actor: Actor, as_of: datetime.date | None = None, filters=None,
                         open_only: bool = True) -> dict:
     """Totals over the receivable agreements in scope with money outstanding (all of them with `open_only=False`),
     base currency: amount, received, outstanding, invoiced, and the overdue instalment balance as of `as_of`."""
     as_of = as_of or actor.tenant.today()
-    row = _named(_receivable_agreements(actor, filters, open_only=open_only).aggregate(
-        agreements=Sum(Value(1)), sum_amount=_sum("amount"), received=_sum("received_amount"),
-        invoiced=_sum("invoiced_amount"), outstanding=_sum(_outstanding())))
-    overdue = _open_plans(actor, filters).filter(due_date__lt=as_of).aggregate(
-        s=_sum(F("amount") - F("received_amount")))["s"]
+    qs = _totals(actor, filters) if open_only else _receivable_agreements(actor, filters, open_only=False)
+    row = _named(qs.aggregate(**_sums(qs)))
+    balances, balance = _balances(actor, filters)
+    overdue = balances.filter(due_date__lt=as_of).aggregate(s=_sum(balance))["s"]
     return {"agreements": row["agreements"] or 0, "amount": row["amount"], "received": row["received"],
             "outstanding": row["outstanding"], "invoiced": row["invoiced"], "overdue": overdue, "as_of": as_of}
 
 
 def _grouped(actor: Actor, filters, key: str) -> QuerySet:
     # Annotation names differ from the columns (an aggregate may not shadow a field).
-    return (_receivable_agreements(actor, filters).order_by().values(key)
-            .annotate(agreements=Sum(Value(1)), sum_amount=_sum("amount"), received=_sum("received_amount"),
-                      invoiced=_sum("invoiced_amount"), outstanding=_sum(_outstanding())))
+    qs = _totals(actor, filters)
+    return qs.order_by().values(key).annotate(**_sums(qs))
 
 
 def _named(row: dict) -> dict:
@@ -280,8 +319,12 @@ def _named(row: dict) -> dict:
 def _overdue_by(actor: Actor, filters, key: str, ids: list[int], as_of: datetime.date) -> dict[int, Decimal]:
     if not ids:
         return {}
-    rows = (_open_plans(actor, filters).filter(**{f"{key}__in": ids}, due_date__lt=as_of).order_by().values(key)
-            .annotate(s=_sum(F("amount") - F("received_amount"))))
+    if key == "customer_id":  # no customer in the aging rollup; a page of customers is an index range anyway
+        balances, balance = _open_plans(actor, filters), F("amount") - F("received_amount")
+    else:
+        balances, balance = _balances(actor, filters)
+    rows = (balances.filter(**{f"{key}__in": ids}, due_date__lt=as_of).order_by().values(key)
+            .annotate(s=_sum(balance)))
     return {r[key]: r["s"] for r in rows}
 
 
@@ -325,13 +368,13 @@ def receivables_aging(*, actor: Actor, as_of: datetime.date | None = None, filte
     (1–30 days late), 31_60, 61_90, 90_plus, and `unplanned` (owed but on no instalment); the buckets add up to
     `total`, which is the summary's outstanding, to the cent."""
     as_of = as_of or actor.tenant.today()
-    balance = F("amount") - F("received_amount")
     day = datetime.timedelta
+    balances, balance = _balances(actor, filters)
 
     def bucket(condition):
         return Coalesce(Sum(balance, filter=condition, output_field=MONEY_OUT), Value(ZERO), output_field=MONEY_OUT)
 
-    row = _open_plans(actor, filters).aggregate(
+    row = balances.aggregate(
         not_due=bucket(Q(due_date__gte=as_of)),
         d0_30=bucket(Q(due_date__lt=as_of, due_date__gte=as_of - day(30))),
         d31_60=bucket(Q(due_date__lt=as_of - day(30), due_date__gte=as_of - day(60))),
@@ -342,8 +385,8 @@ def receivables_aging(*, actor: Actor, as_of: datetime.date | None = None, filte
            "90_plus": row["d90_plus"]}
     out["overdue"] = out["0_30"] + out["31_60"] + out["61_90"] + out["90_plus"]
     planned = out["overdue"] + out["not_due"]
-    outstanding = _receivable_agreements(actor, BillingFilters(**{**_filters(filters).__dict__, "q": ""})).aggregate(
-        s=_sum(_outstanding()))["s"]
+    totals = _totals(actor, BillingFilters(**{**_filters(filters).__dict__, "q": ""}))
+    outstanding = totals.aggregate(s=_sums(totals)["outstanding"])["s"]
     out["unplanned"] = max(outstanding - planned, ZERO)
     out["total"] = planned + out["unplanned"]
     out["as_of"] = as_of

@@ -27,6 +27,7 @@ from zhuli.deals.models import Agreement, AgreementLine, DocType
 from zhuli.deals.numbering import number_next
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
 
+from . import rollup
 from .models import (
     Invoice,
     InvoiceStatus,
@@ -190,6 +191,7 @@ def _save_totals(agreement: Agreement, **new) -> None:
         raise Conflict(_("合同/订单的金额刚被他人修改，请刷新后重试"))
     for k, v in new.items():
         setattr(agreement, k, v)
+    rollup.refresh_agreement(agreement, due_dates=())
 
 
 def _kind_label(agreement: Agreement) -> str:
@@ -202,10 +204,11 @@ def _require_status(agreement: Agreement, allowed, action: str) -> None:
             "kind": _kind_label(agreement), "status": agreement.get_status_display(), "action": action})
 
 
-def _reallocate(agreement: Agreement, plans: list[PaymentPlan] | None = None) -> None:
+def _reallocate(agreement: Agreement, plans: list[PaymentPlan] | None = None, *, due_dates=()) -> None:
     """Recomputes what each instalment received from the confirmed payments (in confirmation order: a payment
     settles its own instalment first, then the oldest open ones), and the agreement's received and planned
-    totals. Deterministic, so any sequence of confirmations and reversals ends in the same state."""
+    totals. Deterministic, so any sequence of confirmations and reversals ends in the same state. The aging
+    rollup is refreshed for the instalments that changed and for `due_dates` (added, moved or removed ones)."""
     if plans is None:
         plans = list(PaymentPlan.objects.filter(agreement_id=agreement.pk).order_by("number", "id"))
     payments = list(Payment.objects.filter(agreement_id=agreement.pk, status=PaymentStatus.CONFIRMED)
@@ -236,6 +239,7 @@ def _reallocate(agreement: Agreement, plans: list[PaymentPlan] | None = None) ->
     planned = sum((p.amount for p in plans), Decimal("0.00"))
     if received != agreement.received_amount or planned != agreement.planned_amount:
         _save_totals(agreement, received_amount=received, planned_amount=planned)
+    rollup.refresh_agreement(agreement, totals=False, due_dates={p.due_date for p in changed} | set(due_dates))
 
 
 def _copy_parties(agreement: Agreement) -> dict:
@@ -313,7 +317,8 @@ def plan_generate(*, actor: Actor, agreement_id, count=None, percentages=None, f
     plans = PaymentPlan.objects.bulk_create([
         PaymentPlan(**_copy_parties(agreement), number=i, due_date=add_months(due, interval * (i - 1)), amount=a)
         for i, a in enumerate(amounts, start=1)])
-    _reallocate(agreement, list(PaymentPlan.objects.filter(agreement_id=agreement.pk).order_by("number")))
+    _reallocate(agreement, list(PaymentPlan.objects.filter(agreement_id=agreement.pk).order_by("number")),
+                due_dates={p.due_date for p in existing + plans})
     audit_record(actor=actor, action="payment_plan.generate", target=agreement,
                  changes={"instalments": [str(a) for a in amounts], "replaced": len(existing)})
     return plans
@@ -345,7 +350,7 @@ def plan_add(*, actor: Actor, agreement_id, data: dict) -> PaymentPlan:
         raise InvalidInput(errors)
     last = PaymentPlan.objects.filter(agreement_id=agreement.pk).aggregate(n=Max("number"))["n"] or 0
     plan = PaymentPlan.objects.create(**_copy_parties(agreement), number=last + 1, **fields)
-    _reallocate(agreement)
+    _reallocate(agreement, due_dates={plan.due_date})
     plan.refresh_from_db()
     audit_record(actor=actor, action="payment_plan.create", target=plan,
                  changes={"agreement": agreement.number, "amount": plan.amount, "due_date": plan.due_date})
@@ -378,7 +383,7 @@ def plan_update(*, actor: Actor, plan_id, data: dict) -> PaymentPlan:
     for k, v in fields.items():
         setattr(plan, k, v)
     plan.save(update_fields=list(fields) or None)
-    _reallocate(agreement)
+    _reallocate(agreement, due_dates={before.get("due_date"), plan.due_date} - {None})
     plan.refresh_from_db()
     audit_record(actor=actor, action="payment_plan.update", target=plan,
                  changes={k: [before[k], getattr(plan, k)] for k in fields if before[k] != getattr(plan, k)})
@@ -396,7 +401,7 @@ def plan_delete(*, actor: Actor, plan_id) -> None:
                  changes={"agreement": agreement.number, "amount": plan.amount, "due_date": plan.due_date})
     Payment.objects.filter(plan_id=plan.pk).update(plan=None)
     plan.delete()
-    _reallocate(agreement)
+    _reallocate(agreement, due_dates={plan.due_date})
 
 
 # ---- payments ----------------------------------------------------------------------------------------
@@ -723,11 +728,25 @@ def invoice_tax_method_set(*, actor: Actor, method: str):
     return tenant_features_set(actor=actor, data={"invoice_tax_method": method})
 
 
-def billing_follow_agreement_owner(agreement: Agreement) -> int:
+def billing_follow_agreement_owner(agreement: Agreement, *, old_owner_id: int | None = None,
+                                   old_customer_id: int | None = None) -> int:
     """After an agreement changes owner (or customer): its plans, payments and invoices carry the new ones, so
     scopes and receivables follow. Called by the agreements services inside their transaction."""
     values = {"owner_id": agreement.owner_id, "customer_id": agreement.customer_id}
     changed = 0
     for model in (PaymentPlan, Payment, Invoice):
         changed += model.objects.filter(agreement_id=agreement.pk).exclude(**values).update(**values)
+    rollup.refresh_agreement(agreement, old_owner_id=old_owner_id, old_customer_id=old_customer_id)
     return changed
+
+
+def billing_agreements_changed(agreements: list[Agreement], *, old_owner_id: int | None = None) -> None:
+    """After agreements changed status, or moved from `old_owner_id` to their current owner, outside billing (the
+    agreements services, inside their transaction, holding the rows): plans, payments and invoices carry the new
+    owner, and the receivables rollups follow."""
+    if old_owner_id is not None:
+        for owner_id in {a.owner_id for a in agreements}:
+            ids = [a.pk for a in agreements if a.owner_id == owner_id]
+            for model in (PaymentPlan, Payment, Invoice):
+                model.objects.filter(agreement_id__in=ids).exclude(owner_id=owner_id).update(owner_id=owner_id)
+    rollup.refresh_agreements(agreements, old_owner_id=old_owner_id)

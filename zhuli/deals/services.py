@@ -462,13 +462,28 @@ def _insert(actor: Actor, agreement: Agreement) -> None:
         raise
 
 
-def _follow_owner(agreement: Agreement) -> None:
-    """Billing rows carry a copy of the agreement's owner (fast receivables); billing keeps them in step."""
+def _billing():
     try:
-        from zhuli.billing.services import billing_follow_agreement_owner
+        from zhuli.billing import services
     except ImportError:
-        return
-    billing_follow_agreement_owner(agreement)
+        return None
+    return services
+
+
+def _follow_owner(agreement: Agreement, *, old_owner_id: int | None, old_customer_id: int | None) -> None:
+    """Billing rows carry a copy of the agreement's owner (fast receivables); billing keeps them in step."""
+    billing = _billing()
+    if billing is not None:
+        billing.billing_follow_agreement_owner(agreement, old_owner_id=old_owner_id,
+                                               old_customer_id=old_customer_id)
+
+
+def _billing_follow(agreements: list[Agreement], *, old_owner_id: int | None = None) -> None:
+    """Billing's receivables follow a status or owner change (its rows carry the owner; its rollups count the
+    agreements in force)."""
+    billing = _billing()
+    if billing is not None:
+        billing.billing_agreements_changed(agreements, old_owner_id=old_owner_id)
 
 
 @transaction.atomic
@@ -590,7 +605,7 @@ def agreement_update(*, actor: Actor, agreement_id: int, data: dict, lines: list
     if parsed is not None:
         changes["lines"] = len(parsed)
     if "owner_id" in changes or "customer_id" in changes:
-        _follow_owner(agreement)
+        _follow_owner(agreement, old_owner_id=before["owner_id"], old_customer_id=before["customer_id"])
     if changes:
         audit_record(actor=actor, action=f"{agreement.kind}.update", target=agreement, changes=changes)
     return agreement
@@ -648,6 +663,7 @@ def _set_status(actor: Actor, agreement: Agreement, target: str, *, action: str,
     if not moved:
         raise Conflict(_("状态已被他人修改，请刷新后重试"), code="stale")
     before, agreement.status = agreement.status, target
+    _billing_follow([agreement])
     audit_record(actor=actor, action=f"{agreement.kind}.{action}", target=agreement,
                  changes={"status": [before, target], **(changes or {})})
 
@@ -1111,7 +1127,7 @@ def agreements_transfer_all(*, actor: Actor, from_user, to_user) -> int:
                                                                                                 updated_at=now)
     for agreement in moved:
         agreement.owner = to_user
-        _follow_owner(agreement)
+    _billing_follow(moved, old_owner_id=from_user.pk)
     if moved or quote_count:
         audit_record(actor=actor, action="agreement.transfer_all", target=None,
                      changes={"from": from_user.name, "to": to_user.name, "count": len(moved), "quotes": quote_count})

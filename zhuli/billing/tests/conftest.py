@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from zhuli.billing import rollup
 from zhuli.customers.services import customer_create
 from zhuli.deals.models import Agreement
 
@@ -18,10 +19,12 @@ def make_agreement(org, owner_key="sales1", *, amount="10000.00", kind="order", 
         customer = customer_create(actor=org.actor(owner_key),
                                    data={"kind": "enterprise", "name": f"回款测试客户{next(_numbers)}有限公司"}).customer
     fields = {"shipping_state": "none"} if kind == "order" else {"shipping_state": ""}
-    return Agreement.objects.create(
+    agreement = Agreement.objects.create(
         kind=kind, number=f"T-{next(_numbers):06d}", title="测试", customer=customer, owner=owner,
         status=status or ("confirmed" if kind == "order" else "active"), sign_date=sign_date,
         amount=Decimal(amount), foreign_amount=Decimal(amount), **fields, **extra)
+    rollup.refresh_agreement(agreement)  # created past the agreements services, which keep the rollups
+    return agreement
 
 
 @pytest.fixture

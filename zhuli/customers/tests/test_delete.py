@@ -12,7 +12,7 @@ from django.utils import timezone
 from zhuli.activities.models import FollowUp, Todo
 from zhuli.activities.services import followup_create
 from zhuli.audit.models import AuditEvent
-from zhuli.billing.models import Invoice, Payment, PaymentPlan
+from zhuli.billing.models import Invoice, Payment, PaymentPlan, ReceivableTotal
 from zhuli.customers.models import Contact, Customer, OwnerChange, RecentView
 from zhuli.customers.services import (
     contact_create,
@@ -32,9 +32,9 @@ HANDLED = {
     Customer: {(Contact, "customer"), (OwnerChange, "customer"), (RecentView, "customer"), (FollowUp, "customer"),
                (Todo, "customer"), (Opportunity, "customer"),
                # Refused, not deleted: the deals guard keeps a customer with agreements or quotes, and billing
-               # rows exist only under an agreement.
+               # rows (and the receivables rollup's) exist only under an agreement.
                (Agreement, "customer"), (Quote, "customer"), (PaymentPlan, "customer"), (Payment, "customer"),
-               (Invoice, "customer")},
+               (Invoice, "customer"), (ReceivableTotal, "customer")},
     Contact: {(FollowUp, "contact")},
     FollowUp: {(Todo, "source"), (Todo, "done_by")},
     # An agreement's or quote's opportunity is its customer's, so the deals guard has refused the delete already.

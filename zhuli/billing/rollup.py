@@ -13,10 +13,12 @@ statement). Keys are locked in sorted order, so two transactions never wait on e
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from zhuli.core.money import round_cents
 from zhuli.deals.models import Agreement
 from zhuli.tenancy.context import require_tenant
 
@@ -33,7 +35,13 @@ BATCH = 2000
 
 
 def money_sum(expr):
+    """SUM of money, 0 when there are no rows. Read it through `cents()`: SQLite sums decimals as floats."""
     return Coalesce(Sum(expr, output_field=MONEY_OUT), Value(0), output_field=MONEY_OUT)
+
+
+def cents(value) -> Decimal:
+    """A money sum to the cent (SQLite hands back 3370.78999999999 for 3370.79; PostgreSQL is exact already)."""
+    return round_cents(value)
 
 
 def open_agreements():
@@ -51,14 +59,14 @@ def _total_figures(qs) -> dict[tuple, dict]:
                       s_invoiced=money_sum("invoiced_amount"),
                       s_outstanding=money_sum(F("amount") - F("received_amount"))))
     return {tuple(r[k] for k in TOTAL_KEY): {
-        "agreements": r["n"], "amount": r["s_amount"], "received": r["s_received"], "invoiced": r["s_invoiced"],
-        "outstanding": r["s_outstanding"]} for r in rows}
+        "agreements": r["n"], "amount": cents(r["s_amount"]), "received": cents(r["s_received"]),
+        "invoiced": cents(r["s_invoiced"]), "outstanding": cents(r["s_outstanding"])} for r in rows}
 
 
 def _due_figures(qs) -> dict[tuple, dict]:
     rows = (qs.order_by().values("owner_id", "agreement__kind", "due_date")
             .annotate(s_balance=money_sum(F("amount") - F("received_amount"))))
-    return {(r["owner_id"], r["agreement__kind"], r["due_date"]): {"balance": r["s_balance"]} for r in rows}
+    return {(r["owner_id"], r["agreement__kind"], r["due_date"]): {"balance": cents(r["s_balance"])} for r in rows}
 
 
 def _upsert(model, key_fields: tuple, rows: list[tuple[tuple, dict]], update_fields) -> None:

@@ -30,7 +30,7 @@ from .models import (
     ReceivableDue,
     ReceivableTotal,
 )
-from .rollup import MONEY_OUT, OPEN_PLAN, RECEIVABLE_STATUSES, money_sum
+from .rollup import MONEY_OUT, OPEN_PLAN, RECEIVABLE_STATUSES, cents, money_sum
 
 ZERO = Decimal("0.00")
 AGING_BUCKETS = ("not_due", "0_30", "31_60", "61_90", "90_plus")
@@ -300,7 +300,7 @@ def receivables_summary(*, actor: Actor, as_of: datetime.date | None = None, fil
     qs = _totals(actor, filters) if open_only else _receivable_agreements(actor, filters, open_only=False)
     row = _named(qs.aggregate(**_sums(qs)))
     balances, balance = _balances(actor, filters)
-    overdue = balances.filter(due_date__lt=as_of).aggregate(s=_sum(balance))["s"]
+    overdue = cents(balances.filter(due_date__lt=as_of).aggregate(s=_sum(balance))["s"])
     return {"agreements": row["agreements"] or 0, "amount": row["amount"], "received": row["received"],
             "outstanding": row["outstanding"], "invoiced": row["invoiced"], "overdue": overdue, "as_of": as_of}
 
@@ -313,6 +313,8 @@ def _grouped(actor: Actor, filters, key: str) -> QuerySet:
 
 def _named(row: dict) -> dict:
     row["amount"] = row.pop("sum_amount")
+    for key in ("amount", "received", "invoiced", "outstanding"):
+        row[key] = cents(row[key])
     return row
 
 
@@ -325,7 +327,7 @@ def _overdue_by(actor: Actor, filters, key: str, ids: list[int], as_of: datetime
         balances, balance = _balances(actor, filters)
     rows = (balances.filter(**{f"{key}__in": ids}, due_date__lt=as_of).order_by().values(key)
             .annotate(s=_sum(balance)))
-    return {r[key]: r["s"] for r in rows}
+    return {r[key]: cents(r["s"]) for r in rows}
 
 
 def receivables_by_customer(*, actor: Actor, as_of: datetime.date | None = None, filters=None, page=1,
@@ -381,12 +383,12 @@ def receivables_aging(*, actor: Actor, as_of: datetime.date | None = None, filte
         d61_90=bucket(Q(due_date__lt=as_of - day(60), due_date__gte=as_of - day(90))),
         d90_plus=bucket(Q(due_date__lt=as_of - day(90))),
     )
-    out = {"not_due": row["not_due"], "0_30": row["d0_30"], "31_60": row["d31_60"], "61_90": row["d61_90"],
-           "90_plus": row["d90_plus"]}
+    out = {"not_due": cents(row["not_due"]), "0_30": cents(row["d0_30"]), "31_60": cents(row["d31_60"]),
+           "61_90": cents(row["d61_90"]), "90_plus": cents(row["d90_plus"])}
     out["overdue"] = out["0_30"] + out["31_60"] + out["61_90"] + out["90_plus"]
     planned = out["overdue"] + out["not_due"]
     totals = _totals(actor, BillingFilters(**{**_filters(filters).__dict__, "q": ""}))
-    outstanding = totals.aggregate(s=_sums(totals)["outstanding"])["s"]
+    outstanding = cents(totals.aggregate(s=_sums(totals)["outstanding"])["s"])
     out["unplanned"] = max(outstanding - planned, ZERO)
     out["total"] = planned + out["unplanned"]
     out["as_of"] = as_of

@@ -158,6 +158,47 @@ def to_base(agreement: Agreement, amount: Decimal) -> Decimal:
     return round_cents(amount * agreement.exchange_rate)
 
 
+def _foreign(agreement: Agreement) -> bool:
+    return agreement.currency != "CNY" or agreement.exchange_rate != 1
+
+
+def in_currency(agreement: Agreement, value) -> str:
+    """An amount of the agreement's currency for messages: ¥1,234.50, or USD 1,234.50."""
+    return yuan(value) if not _foreign(agreement) else f"{agreement.currency} {Decimal(value):,.2f}"
+
+
+def _base_of_part(agreement: Agreement, amount: Decimal, *, done_foreign: Decimal, done_base: Decimal) -> Decimal:
+    """CNY of one part (a payment, an invoice) of a foreign-currency agreement: what brings the CNY counted so far
+    to the conversion of the foreign total so far, round((done + amount) × rate) − CNY done. Each part converted
+    on its own would leave the sum a cent or two off the agreement's CNY amount (Σ round(fᵢ × rate) is not
+    round(Σ fᵢ × rate)); this way the parts always add up to it, so paid or invoiced in full in the agreement's
+    currency means in full in CNY, to the cent. CNY agreements: the amount itself."""
+    if not _foreign(agreement):
+        return amount
+    return to_base(agreement, done_foreign + amount) - done_base
+
+
+def _base_check(base: Decimal) -> None:
+    if base <= 0:
+        raise InvalidInput({"amount": _("金额太小：按合同汇率折合人民币不足 ¥0.01")})
+
+
+def _paid_foreign(agreement: Agreement, *, excluding: int | None = None) -> Decimal:
+    """Confirmed payments in the agreement's currency (equal to received_amount for CNY)."""
+    if not _foreign(agreement):
+        return agreement.received_amount
+    qs = Payment.objects.filter(agreement_id=agreement.pk, status=PaymentStatus.CONFIRMED)
+    if excluding:
+        qs = qs.exclude(pk=excluding)
+    return qs.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+
+
+def payment_base(agreement: Agreement, amount: Decimal, *, excluding: int | None = None) -> Decimal:
+    """A payment's CNY on the current confirmed totals (see _base_of_part)."""
+    return _base_of_part(agreement, amount, done_foreign=_paid_foreign(agreement, excluding=excluding),
+                         done_base=agreement.received_amount)
+
+
 def split_equal(total: Decimal, count: int) -> list[Decimal]:
     """`total` in `count` instalments to the cent; the rounding remainder goes on the FIRST instalment
     (5.47 in three = 1.83 + 1.82 + 1.82)."""
@@ -422,20 +463,32 @@ def _open_plan(agreement: Agreement) -> PaymentPlan | None:
             .order_by("due_date", "number").first())
 
 
-def _owed_check(agreement: Agreement, base: Decimal, *, overpayment: bool, field: str = "amount") -> None:
-    owed = max(agreement.amount - agreement.received_amount, Decimal("0.00"))
-    if base > owed and not overpayment:
-        raise InvalidInput({field: _("超出未回款金额 %(x)s；如确为超额回款，请勾选“超额回款”") % {"x": yuan(owed)}})
+def payment_owed(agreement: Agreement, *, excluding: int | None = None) -> Decimal:
+    """What is still owed in the agreement's currency (what the payment form offers)."""
+    if _foreign(agreement):
+        return max(agreement.foreign_amount - _paid_foreign(agreement, excluding=excluding), Decimal("0.00"))
+    return max(agreement.amount - agreement.received_amount, Decimal("0.00"))
+
+
+def _owed_check(agreement: Agreement, amount: Decimal, *, overpayment: bool, field: str = "amount",
+                excluding: int | None = None) -> None:
+    """Judged in the agreement's currency, so paying a foreign amount in full is never a cent too much."""
+    owed = payment_owed(agreement, excluding=excluding)
+    if amount > owed and not overpayment:
+        raise InvalidInput({field: _("超出未回款金额 %(x)s；如确为超额回款，请勾选“超额回款”")
+                            % {"x": in_currency(agreement, owed)}})
 
 
 def _confirm(actor: Actor, agreement: Agreement, payment: Payment) -> None:
-    _owed_check(agreement, payment.base_amount, overpayment=payment.is_overpayment)
+    _owed_check(agreement, payment.amount, overpayment=payment.is_overpayment, excluding=payment.pk)
     if payment.plan_id is None:
         plan = _open_plan(agreement)
         payment.plan_id = plan.pk if plan else None
+    # Judged again on the totals confirmed by now: payments may be confirmed in another order than recorded.
+    base = payment_base(agreement, payment.amount, excluding=payment.pk)
     updated = Payment.objects.filter(pk=payment.pk, status=PaymentStatus.RECORDED).update(
         status=PaymentStatus.CONFIRMED, confirmed_by_id=actor.user_id, confirmed_at=timezone.now(),
-        plan_id=payment.plan_id)
+        plan_id=payment.plan_id, base_amount=base)
     if updated != 1:
         raise Conflict(_("这笔回款已被处理，请刷新"))
     payment.refresh_from_db()
@@ -469,8 +522,9 @@ def payment_record(*, actor: Actor, agreement_id, data: dict) -> Payment:
             errors["plan_id"] = _("回款计划不属于该合同/订单")
     if errors:
         raise InvalidInput(errors)
-    base = to_base(agreement, amount)
-    _owed_check(agreement, base, overpayment=overpayment)
+    _owed_check(agreement, amount, overpayment=overpayment)
+    base = payment_base(agreement, amount)
+    _base_check(base)
     payment = Payment.objects.create(
         **_copy_parties(agreement), plan=plan, number=number_next(DocType.PAYMENT, paid_on), paid_on=paid_on,
         amount=amount, base_amount=base, method=method, payer=payer or agreement.customer.name[:PAYER_MAX],
@@ -555,7 +609,22 @@ def _lines(agreement: Agreement) -> list[tuple[Decimal, Decimal]]:
                 .values_list("amount", "tax_rate"))
 
 
-def _invoice_room(agreement: Agreement) -> Decimal:
+def _invoiced_foreign(agreement: Agreement) -> Decimal:
+    """Requested, approved and issued invoices in the agreement's currency (invoiced_amount for CNY)."""
+    if not _foreign(agreement):
+        return agreement.invoiced_amount
+    return (Invoice.objects.filter(agreement_id=agreement.pk, status__in=INVOICE_COUNTED)
+            .aggregate(s=Sum("amount"))["s"] or Decimal("0.00"))
+
+
+def invoice_room(agreement: Agreement) -> Decimal:
+    """What may still be invoiced, in the agreement's currency (what the request form offers)."""
+    return _invoice_room(agreement, _invoiced_foreign(agreement))
+
+
+def _invoice_room(agreement: Agreement, done_foreign: Decimal) -> Decimal:
+    if _foreign(agreement):
+        return max(agreement.foreign_amount - done_foreign, Decimal("0.00"))
     return max(agreement.amount - agreement.invoiced_amount, Decimal("0.00"))
 
 
@@ -582,11 +651,14 @@ def invoice_request(*, actor: Actor, agreement_id, data: dict) -> Invoice:
     if invoice_type == InvoiceType.VAT_SPECIAL and not profile["tax_number"]:
         errors["tax_number"] = _("增值税专用发票需要纳税人识别号，请先完善客户的开票信息")
     remark = _short(data.get("remark"), errors, "remark", REMARK_MAX)
-    base = to_base(agreement, amount) if amount is not None else None
-    if base is not None and base > _invoice_room(agreement):
-        errors["amount"] = _("开票金额超出可开票金额，最多还可开票 %(x)s") % {"x": yuan(_invoice_room(agreement))}
+    done = _invoiced_foreign(agreement)
+    room = _invoice_room(agreement, done)
+    if amount is not None and amount > room:
+        errors["amount"] = _("开票金额超出可开票金额，最多还可开票 %(x)s") % {"x": in_currency(agreement, room)}
     if errors:
         raise InvalidInput(errors)
+    base = _base_of_part(agreement, amount, done_foreign=done, done_base=agreement.invoiced_amount)
+    _base_check(base)
     tax, net = invoice_tax(amount, rate, method=tax_method(actor.tenant), lines=_lines(agreement))
     invoice = Invoice.objects.create(
         **_copy_parties(agreement), request_number=number_next(DocType.INVOICE_REQUEST, actor.tenant.today()),

@@ -287,7 +287,7 @@ def payment_record_view(request, agreement_id: int):
              for p in selectors.open_plans_of(actor=actor, agreement_id=agreement.pk)]
     form = PaymentForm(request.POST or None, methods=dictionary_choices(actor=actor, kind=DictionaryKind.PAYMENT_METHOD),
                        plans=plans, initial={"paid_on": actor.tenant.today().isoformat(),
-                                             "amount": agreement.outstanding_amount or ""})
+                                             "amount": services.payment_owed(agreement) or ""})
     if request.method == "POST" and form.is_valid():
         try:
             payment = services.payment_record(actor=actor, agreement_id=agreement.pk, data=form.data_for_service())
@@ -339,7 +339,7 @@ def invoice_request_view(request, agreement_id: int):
     actor = request.actor
     agreement = _agreement(request, agreement_id)
     require(actor, "invoices.create")
-    room = max(agreement.amount - agreement.invoiced_amount, 0)
+    room = services.invoice_room(agreement)
     form = InvoiceForm(request.POST or None, initial={"amount": room or "", "tax_rate": "13"})
     if request.method == "POST" and form.is_valid():
         try:

@@ -22,7 +22,7 @@ def make_agreement(org, owner_key="sales1", *, amount="10000.00", kind="order", 
     agreement = Agreement.objects.create(
         kind=kind, number=f"T-{next(_numbers):06d}", title="测试", customer=customer, owner=owner,
         status=status or ("confirmed" if kind == "order" else "active"), sign_date=sign_date,
-        amount=Decimal(amount), foreign_amount=Decimal(amount), **fields, **extra)
+        amount=Decimal(amount), **{"foreign_amount": Decimal(amount), **fields, **extra})
     rollup.refresh_agreement(agreement)  # created past the agreements services, which keep the rollups
     return agreement
 

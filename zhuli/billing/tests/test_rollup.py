@@ -105,9 +105,10 @@ def test_every_write_path_keeps_the_rollups_exact(org):
     assert rows() == before
 
 
-def test_a_random_day_of_work_keeps_the_rollups_exact(org):
+@pytest.mark.parametrize("seed", range(12))
+def test_a_random_day_of_work_keeps_the_rollups_exact(org, seed):
     """Many agreements of a few customers and owners, then random payments, reversals, plan moves and invoices."""
-    rng = random.Random(4)
+    rng = random.Random(seed)
     finance = org.actor("finance")
     customers = [make_agreement(org, who).customer for who in ("sales1", "sales2", "sales4")]
     agreements = []
@@ -133,7 +134,7 @@ def test_a_random_day_of_work_keeps_the_rollups_exact(org):
                 if payment:
                     services.payment_delete(actor=finance, payment_id=payment.pk)
             elif move == "due":
-                plan = PaymentPlan.objects.filter(agreement=agreement).order_by("?").first()
+                plan = rng.choice(list(PaymentPlan.objects.filter(agreement=agreement).order_by("id")))
                 services.plan_update(actor=finance, plan_id=plan.pk,
                                      data={"due_date": f"2026-0{rng.randint(2, 8)}-0{rng.randint(1, 9)}"})
             else:

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from zhuli.core.demo import DemoContext, analyze, chunks, manual_timestamps
 from zhuli.core.models import Sequence
-from zhuli.core.money import line_amount
+from zhuli.core.money import line_amount, round_cents
 from zhuli.core.registry import demo_seeders
 from zhuli.customers.models import Customer, CustomerKind, Lifecycle
 from zhuli.deals.models import Agreement, AgreementKind, AgreementLine, DocType, ShippingState
@@ -34,6 +34,8 @@ from .tax import invoice_tax
 # Agreements of each kind per demo size (won opportunities first, the rest without one).
 PER_KIND = {"small": 30, "standard": 1600, "large": 8000}
 HISTORY_DAYS = 540
+FOREIGN_EVERY = 25  # one order in 25 not from an opportunity (the first included) is an export in a foreign currency
+FOREIGN_RATES = [("USD", Decimal("7.126000")), ("EUR", Decimal("7.781500")), ("HKD", Decimal("0.913200"))]
 CONTRACT_STATUS = [("active", 62), ("completed", 26), ("draft", 4), ("pending", 4), ("terminated", 4)]
 ORDER_STATUS = [("confirmed", 55), ("completed", 33), ("draft", 4), ("pending", 4), ("cancelled", 4)]
 EFFECTIVE = {"active", "confirmed", "completed", "terminated"}
@@ -103,6 +105,7 @@ class _Builder:
         self.tax_method = ctx.tenant.feature("invoice_tax_method") or "document"
         self.invoice_serial = 10_000_000 + self.rng.randint(0, 900_000)
         self.customers: dict[int, Customer] = {}
+        self.plain_orders = 0
 
     # ---- dates -------------------------------------------------------------------------------------
 
@@ -156,7 +159,17 @@ class _Builder:
         if status in ("draft", "pending") and opportunity is None:
             sign = max(sign, self.today - datetime.timedelta(days=20))
         lines = self.lines(kind, Decimal(opportunity.amount) if opportunity is not None and opportunity.amount else None)
-        amount = sum((ln.amount for ln in lines), ZERO)
+        currency, rate = "CNY", Decimal(1)
+        if kind == AgreementKind.ORDER and opportunity is None:
+            self.plain_orders += 1
+        if kind == AgreementKind.ORDER and opportunity is None and self.plain_orders % FOREIGN_EVERY == 1:
+            # An export order priced in the buyer's currency at a rate fixed at signing.
+            currency, rate = rng.choice(FOREIGN_RATES)
+            for line in lines:
+                line.unit_price = max(CENT, (line.unit_price / rate).quantize(CENT))
+                line.amount = line_amount(line.quantity, line.unit_price, line.discount)
+        foreign = sum((ln.amount for ln in lines), ZERO)
+        amount = round_cents(foreign * rate)
         contract = kind == AgreementKind.CONTRACT
         start = sign + datetime.timedelta(days=rng.randint(0, 10))
         end = start + datetime.timedelta(days=rng.choice([180, 365, 365, 365, 730]))
@@ -192,7 +205,7 @@ class _Builder:
             delivery_contact="" if contract else (rng.choice(customer.contact_names) if customer.contact_names
                                                   else ctx.faker.name()),
             delivery_phone="" if contract else ctx.faker.phone_number(),
-            currency="CNY", exchange_rate=Decimal(1), foreign_amount=amount, amount=amount,
+            currency=currency, exchange_rate=rate, foreign_amount=foreign, amount=amount,
             max_discount=max((ln.discount for ln in lines), default=ZERO), created_by_id=owner_id,
             created_at=created, updated_at=created,
         )
@@ -206,6 +219,9 @@ class _Builder:
     def money(self, draft: Draft, sign: datetime.date, status: str) -> None:
         rng, ctx, a = self.rng, self.ctx, draft.agreement
         if a.amount <= 0:
+            return
+        if a.currency != "CNY":
+            self.foreign_money(draft, sign, status)
             return
         completed = status == "completed"
         # Some have no plan yet: payments go straight onto the agreement.
@@ -258,8 +274,27 @@ class _Builder:
                          max(sign, self.today - datetime.timedelta(days=rng.randint(5, 60))), PaymentStatus.REJECTED)
         self.invoices(draft, sign, completed)
 
+    def foreign_money(self, draft: Draft, sign: datetime.date, status: str) -> None:
+        """An export order: one instalment in CNY, paid in its currency in full (completed, or most of those due),
+        by half, or not yet; no VAT invoices. A full payment's CNY is the agreement's amount exactly, as the
+        services count it (round(total so far × rate) − CNY so far)."""
+        a, rng = draft.agreement, self.rng
+        due = sign + datetime.timedelta(days=rng.choice([30, 45, 60]))
+        draft.plans = [PaymentPlan(tenant=self.tenant, customer_id=a.customer_id, owner_id=a.owner_id, number=1,
+                                   due_date=due, amount=a.amount, received_amount=ZERO, status=PlanStatus.UNPAID,
+                                   created_at=a.created_at)]
+        a.planned_amount = a.amount
+        outcome = "paid" if status == "completed" else (
+            self.ctx.weighted([("paid", 60), ("half", 20), ("none", 20)]) if due < self.today else "none")
+        day = min(self.today, max(sign, due + datetime.timedelta(days=rng.randint(-5, 20))))
+        if outcome == "paid":
+            self.payment(draft, 0, a.amount, day, PaymentStatus.CONFIRMED, foreign=a.foreign_amount)
+        elif outcome == "half":
+            half = (a.foreign_amount / 2).quantize(CENT)
+            self.payment(draft, 0, round_cents(half * a.exchange_rate), day, PaymentStatus.CONFIRMED, foreign=half)
+
     def payment(self, draft: Draft, plan_index: int | None, amount: Decimal, day: datetime.date, status: str,
-                *, overpayment: bool = False) -> None:
+                *, overpayment: bool = False, foreign: Decimal | None = None) -> None:
         if amount <= 0:
             return
         a, rng = draft.agreement, self.rng
@@ -271,7 +306,8 @@ class _Builder:
                                self.ctx.now - datetime.timedelta(minutes=1))
         payment = Payment(
             tenant=self.tenant, customer_id=a.customer_id, owner_id=a.owner_id,
-            number=self.numbers.next(DocType.PAYMENT, day), paid_on=day, amount=amount, base_amount=amount,
+            number=self.numbers.next(DocType.PAYMENT, day), paid_on=day, amount=amount if foreign is None else foreign,
+            base_amount=amount,
             method=self.ctx.weighted(self.methods) if self.methods else None, payer="", status=status,
             is_overpayment=overpayment, recorded_by_id=recorded_by,
             confirmed_by_id=self.finance.pk if confirmed_at and self.finance else None, confirmed_at=confirmed_at,
@@ -390,7 +426,8 @@ def seed(ctx: DemoContext) -> None:
             drafts.append(builder.agreement(kind, customer=customer, owner_id=demo_customers[customer.pk].owner_id,
                                             sign=sign))
     # One or two overpaid agreements, so 超额回款 shows up on the receivables.
-    effective = [d for d in drafts if d.agreement.status in ("active", "confirmed") and d.agreement.amount > 0]
+    effective = [d for d in drafts if d.agreement.status in ("active", "confirmed") and d.agreement.amount > 0
+                 and d.agreement.currency == "CNY"]
     for draft in rng.sample(effective, min(2, len(effective))):
         builder.overpay(draft)
     _insert(ctx, drafts)

@@ -57,8 +57,11 @@ def test_agreements_follow_their_opportunities_and_lines(demo):
     lines = defaultdict(list)
     for line in rows(AgreementLine, demo).select_related("product"):
         lines[line.agreement_id].append(line)
+    assert {a.currency for a in agreements} > {"CNY"}  # export orders too
     for a in agreements:
-        assert a.amount == sum((ln.amount for ln in lines[a.pk]), ZERO) == a.foreign_amount
+        assert a.foreign_amount == sum((ln.amount for ln in lines[a.pk]), ZERO)
+        assert a.amount == (a.foreign_amount * a.exchange_rate).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        assert (a.currency == "CNY") == (a.exchange_rate == 1)
         wanted = "service" if a.kind == "contract" else "physical"
         assert {ln.product.kind for ln in lines[a.pk]} == {wanted}
         if a.opportunity_id:
@@ -93,6 +96,12 @@ def test_money_invariants(demo):
     for a in rows(Agreement, demo):
         confirmed = [p for p in payments[a.pk] if p.status == PaymentStatus.CONFIRMED]
         assert a.received_amount == sum((p.base_amount for p in confirmed), ZERO)
+        # As the services count a foreign payment: round(total so far × rate) − CNY so far.
+        paid = based = ZERO
+        for p in sorted(confirmed, key=lambda p: (p.confirmed_at, p.pk)):
+            paid += p.amount
+            assert p.base_amount == (paid * a.exchange_rate).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP") - based
+            based += p.base_amount
         assert a.planned_amount == sum((p.amount for p in plans[a.pk]), ZERO) <= a.amount
         assert a.invoiced_amount == sum((i.base_amount for i in invoices[a.pk] if i.status in COUNTED), ZERO)
         assert a.invoiced_amount <= a.amount

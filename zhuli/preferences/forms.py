@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhuli.tenancy.services import time_zones
+from zhuli.tenancy.services import time_zone_choices
 
 
 class CompanyForm(forms.Form):
@@ -19,7 +19,7 @@ class CompanyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(z, z) for z in time_zones()]
+        self.fields["time_zone"].choices = time_zone_choices()
 
 
 class LogoForm(forms.Form):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhuli.access.scoping import require_not_demo, require_writable
 from zhuli.audit.services import audit_record
@@ -38,6 +39,35 @@ def time_zones() -> tuple[str, ...]:
     """IANA zones a company may pick, Asia/Shanghai first."""
     zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
     return ("Asia/Shanghai", *[z for z in zones if z != "Asia/Shanghai"])
+
+
+# The zones Chinese companies and their offices abroad pick most, named as people say them; shown first.
+ZONE_NAMES = {
+    "Asia/Shanghai": gettext_lazy("北京时间（中国大陆）"), "Asia/Hong_Kong": gettext_lazy("香港"), "Asia/Macau": gettext_lazy("澳门"),
+    "Asia/Taipei": gettext_lazy("台北"), "Asia/Urumqi": gettext_lazy("乌鲁木齐"), "Asia/Tokyo": gettext_lazy("东京"), "Asia/Seoul": gettext_lazy("首尔"),
+    "Asia/Singapore": gettext_lazy("新加坡"), "Asia/Kuala_Lumpur": gettext_lazy("吉隆坡"), "Asia/Bangkok": gettext_lazy("曼谷"),
+    "Asia/Ho_Chi_Minh": gettext_lazy("胡志明市"), "Asia/Jakarta": gettext_lazy("雅加达"), "Asia/Manila": gettext_lazy("马尼拉"),
+    "Asia/Kolkata": gettext_lazy("印度"), "Asia/Dubai": gettext_lazy("迪拜"), "Europe/Moscow": gettext_lazy("莫斯科"), "Europe/London": gettext_lazy("伦敦"),
+    "Europe/Paris": gettext_lazy("巴黎"), "Europe/Berlin": gettext_lazy("柏林"), "America/New_York": gettext_lazy("纽约"),
+    "America/Chicago": gettext_lazy("芝加哥"), "America/Los_Angeles": gettext_lazy("洛杉矶"), "America/Sao_Paulo": gettext_lazy("圣保罗"),
+    "Australia/Sydney": gettext_lazy("悉尼"), "Pacific/Auckland": gettext_lazy("奥克兰"),
+}
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """The picker: (zone, "UTC+08:00 北京时间（中国大陆） · Asia/Shanghai"), the named zones first, then every
+    other by offset. Offsets are today's (summer time moves some)."""
+    now = datetime.datetime.now(datetime.UTC)
+
+    def offset(zone: str) -> tuple[datetime.timedelta, str]:
+        delta = now.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset() or datetime.timedelta(0)
+        minutes = int(delta.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "−"
+        return delta, f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+    named = [(z, f"{offset(z)[1]} {ZONE_NAMES[z]} · {z}") for z in ZONE_NAMES if z in time_zones()]
+    rest = sorted((z for z in time_zones() if z not in ZONE_NAMES), key=lambda z: (offset(z)[0], z))
+    return named + [(z, f"{offset(z)[1]} {z}") for z in rest]
 
 
 def _require_admin(actor) -> None:

@@ -236,7 +236,7 @@ def _refusal_ok(response, name: str, method: str, user) -> bool:
     if response.status_code == 403 and name.startswith(OPERATOR_ONLY_PREFIXES) and user.tenant_id:
         return True
     if response.status_code == 422 and name.startswith("api:") and method in ("POST", "PATCH"):
-        return isinstance(response.json().get("detail"), list)  # ninja's schema errors, not a service answer
+        return response.json().get("code") == "schema"  # the schema refused it, before any record was looked up
     return False
 
 

@@ -116,3 +116,50 @@ def test_win_order_pay_and_see_the_receivable_drop(new_page):
         payment.refresh_from_db()
     assert (payment.status, order.received_amount, order.outstanding_amount) == (
         "confirmed", PAID, ORDER_TOTAL - PAID)
+
+
+PHONE = {"width": 375, "height": 812}
+
+
+def test_the_line_editor_is_usable_on_a_phone(new_page):
+    """At 375 px each line is a card: the quantity field is wide enough to read 12345.67, picking products, the
+    running total and removing a line work as on the desktop table, and the saved line keeps what was typed."""
+    org = make_org("deals-phone")
+    with tenant_context(org.tenant):
+        customer = customer_create(actor=org.actor("sales1"), data={"kind": "enterprise", "name": "温州收银纸业有限公司"}).customer
+        boss = org.actor("boss")
+        product_create(actor=boss, data={"code": "HW-P1", "name": "扫码枪", "kind": "physical", "list_price": "399.00",
+                                         "tax_rate": "13"})
+        product_create(actor=boss, data={"code": "HW-P2", "name": "热敏纸", "kind": "physical", "list_price": "2.50",
+                                         "tax_rate": "13", "specification": "57×50mm"})
+    page, shot = new_page(PHONE)
+    login(page, "sales1@deals-phone.test")
+    page.goto("/orders/new/")
+    page.locator("#agreement-form [name=customer_id]").select_option(label=customer.name)
+    page.locator("#agreement-form [name=title]").fill("收银耗材")
+    editor = page.locator("#line-editor")
+    expect(editor.locator("thead")).to_be_hidden()
+    rows = editor.locator("[data-zl-line-rows] > [data-zl-line]")
+    for n, (typed, product) in enumerate([("扫码", "扫码枪"), ("热敏", "热敏纸")]):
+        if n:
+            editor.locator("[data-zl-add-line]").click()
+        rows.nth(n).locator("[data-field=name]").press_sequentially(typed)
+        rows.nth(n).locator("[data-zl-product-results]").get_by_role("button", name=re.compile(product)).click()
+    expect(rows.nth(1).locator("[data-field=specification]")).to_have_value("57×50mm")
+    quantity = rows.nth(1).locator("[data-field=quantity]")
+    quantity.fill("12345.67")
+    expect(rows.nth(1).get_by_text("数量", exact=True)).to_be_visible()
+    width, inner, scrolled = quantity.evaluate("e => [e.getBoundingClientRect().width, e.clientWidth, e.scrollWidth]")
+    assert width >= 80 and scrolled <= inner, (width, inner, scrolled)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    expect(rows.nth(1).locator("[data-zl-line-amount]")).to_have_text("30,864.18")  # 12345.67 × 2.50, half-up
+    expect(editor.locator("[data-zl-lines-total]")).to_have_text("¥31,263.18")
+    shot("phone-lines")
+    rows.nth(0).locator("[data-zl-remove-line]").click()
+    expect(rows).to_have_count(1)
+    expect(editor.locator("[data-zl-lines-total]")).to_have_text("¥30,864.18")
+    page.locator("#agreement-form").get_by_role("button", name="保存").click()
+    expect(page.locator("#agreement-header [data-zl-amount]")).to_have_text("¥30,864.18")
+    with tenant_context(org.tenant):
+        order = Agreement.objects.get(title="收银耗材")
+        assert [(line.name, line.quantity) for line in order.lines.all()] == [("热敏纸", Decimal("12345.67"))]

@@ -3,7 +3,6 @@ validation, authentication, malformed bodies. Nothing a client sends may end as 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -30,9 +29,11 @@ class ErrorOut(Out):
 
 
 class ValidationOut(Out):
-    """422: `errors` names each field; `detail` is a message or the schema validator's list."""
+    """422: `errors` names each field (field → messages, in the user's language); `detail` is the first of them;
+    `code` is `schema` when the request failed its schema, else the rule's code (`invalid` by default)."""
 
-    detail: str | list[dict[str, Any]]
+    detail: str
+    code: str = "invalid"
     errors: dict[str, list[str]]
 
 
@@ -185,7 +186,12 @@ def install(api) -> None:
 
     @api.exception_handler(ValidationError)
     def schema_error(request, exc: ValidationError):
-        return respond(request, {"detail": exc.errors, "errors": validation_errors(exc.errors)}, 422)
+        # The same shape as a service's 422 (detail: the first message, errors: field → messages), in the user's
+        # language; code `schema` says the request failed its schema before any record was looked at.
+        errors = validation_errors(exc.errors)
+        field, messages = next(iter(errors.items()))
+        detail = messages[0] if field == "__all__" else f"{field}：{messages[0]}"
+        return respond(request, _body(detail, code="schema", errors=errors), 422)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

@@ -224,6 +224,7 @@ class PaymentOut(Out):
     payer: str
     remark: str
     status: Literal["recorded", "confirmed", "rejected"] = Field(description="待确认 / 已确认 / 已退回")
+    reject_reason: str = Field(description="退回原因（财务退回时填写）")
     is_overpayment: bool = Field(description="超额回款")
     recorded_by: Ref | None
     confirmed_at: datetime.datetime | None
@@ -242,7 +243,7 @@ def _payment_row(r: dict) -> dict:
             "plan": ref(r["plan_id"], f'第 {r["plan__number"]} 期' if r["plan_id"] else ""), "paid_on": r["paid_on"],
             "amount": money(r["amount"]), "currency": r["agreement__currency"], "base_amount": money(r["base_amount"]),
             "method": ref(r["method_id"], r["method__name"]), "payer": r["payer"], "remark": r["remark"],
-            "status": r["status"], "is_overpayment": r["is_overpayment"],
+            "status": r["status"], "reject_reason": r["reject_reason"], "is_overpayment": r["is_overpayment"],
             "recorded_by": ref(r["recorded_by_id"], r["recorded_by__name"]), "confirmed_at": local(r["confirmed_at"]),
             "created_at": local(r["created_at"])}
 
@@ -343,7 +344,8 @@ class InvoiceOut(Out):
     invoice_date: datetime.date | None
     amount: str = Field(description="价税合计（合同/订单币种）")
     base_amount: str
-    tax_rate: str
+    tax_rate: str = Field(description="税率（%）；per_line 时为各明细共同的税率，明细税率不同时仅为申请所填")
+    per_line: bool = Field(description="按明细计税：税额按合同/订单各明细的税率计算")
     tax_amount: str
     net_amount: str = Field(description="不含税金额；tax_amount + net_amount = amount")
     title: str
@@ -363,7 +365,7 @@ def _invoice_row(r: dict) -> dict:
             "owner": owner_ref(r["owner_id"], r["owner__name"], r["owner__is_active"]),
             "invoice_type": r["invoice_type"], "status": r["status"], "invoice_number": r["invoice_number"],
             "invoice_date": r["invoice_date"], "amount": money(r["amount"]), "base_amount": money(r["base_amount"]),
-            "tax_rate": money(r["tax_rate"]), "tax_amount": money(r["tax_amount"]),
+            "tax_rate": money(r["tax_rate"]), "per_line": r["per_line"], "tax_amount": money(r["tax_amount"]),
             "net_amount": money(r["net_amount"]), "title": r["title"], "tax_number": r["tax_number"],
             "created_at": local(r["created_at"]), "issued_at": local(r["issued_at"])}
 

@@ -375,14 +375,15 @@ class _Builder:
         draft.payments = [(i, p) for i, p in draft.payments if p.status != PaymentStatus.RECORDED]
         extra = max(CENT, (a.amount * Decimal("0.05")).quantize(CENT))
         owed = a.amount - a.received_amount
+        # A few days ago, but never before it was signed (it may have been signed yesterday).
+        settled, extra_day = (max(a.sign_date, self.today - datetime.timedelta(days=n)) for n in (3, 2))
         for index, plan in enumerate(draft.plans):
             rest = plan.amount - plan.received_amount
             if rest > 0:
-                self.payment(draft, index, rest, self.today - datetime.timedelta(days=3), PaymentStatus.CONFIRMED)
+                self.payment(draft, index, rest, settled, PaymentStatus.CONFIRMED)
         if not draft.plans and owed > 0:
-            self.payment(draft, None, owed, self.today - datetime.timedelta(days=3), PaymentStatus.CONFIRMED)
-        self.payment(draft, None, extra, self.today - datetime.timedelta(days=2), PaymentStatus.CONFIRMED,
-                     overpayment=True)
+            self.payment(draft, None, owed, settled, PaymentStatus.CONFIRMED)
+        self.payment(draft, None, extra, extra_day, PaymentStatus.CONFIRMED, overpayment=True)
 
 
 def _won_opportunities(ctx: DemoContext) -> list:

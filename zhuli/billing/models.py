@@ -85,6 +85,7 @@ class Payment(TenantModel):
     status = models.CharField(_("状态"), max_length=10, choices=PaymentStatus.choices,
                               default=PaymentStatus.RECORDED)
     is_overpayment = models.BooleanField(_("超额回款"), default=False)
+    reject_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False,
                                     on_delete=models.SET_NULL, related_name="+", verbose_name=_("登记人"))
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False,
@@ -146,6 +147,9 @@ class Invoice(TenantModel):
     amount = models.DecimalField(_("价税合计"), **MONEY)
     base_amount = models.DecimalField(_("本币金额"), **MONEY)
     tax_rate = models.DecimalField(_("税率（%）"), max_digits=5, decimal_places=2)
+    # Taxed line by line at the agreement's lines' rates (tenant method "line"): tax_rate is then their common
+    # rate, or only what was asked when the lines differ, and the invoice says 按明细.
+    per_line = models.BooleanField(_("按明细计税"), default=False)
     tax_amount = models.DecimalField(_("税额"), **MONEY)
     net_amount = models.DecimalField(_("不含税金额"), **MONEY)
     # The customer's invoice profile, copied at request time so a later edit does not rewrite issued invoices.
@@ -168,6 +172,9 @@ class Invoice(TenantModel):
         verbose_name_plural = _("发票")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "request_number"], name="billing_invoice_request_number"),
+            # An invoice number is used once, voided invoices included.
+            models.UniqueConstraint(fields=["tenant", "invoice_number"], condition=~Q(invoice_number=""),
+                                    name="billing_invoice_number"),
             models.CheckConstraint(condition=Q(amount__gt=0, tax_amount__gte=0, net_amount__gte=0,
                                                tax_rate__gte=0, tax_rate__lte=100), name="billing_invoice_values"),
             # amount = tax + net. Written as "within half a cent", which for two-decimal columns is the same as

@@ -100,12 +100,14 @@ PLAN_COLUMNS = ("id", "agreement_id", "agreement__number", "agreement__title", "
 
 def plan_list(*, actor: Actor, filters: BillingFilters | None = None, sort: str | None = None,
               today: datetime.date | None = None) -> QuerySet:
-    """Visible instalments; `status=overdue` means unpaid or partial and due before today."""
+    """Visible instalments; `status=overdue` means unpaid or partial, due before today, on an agreement that is
+    owed (running or done: the same set as the receivables' 其中逾期; a terminated contract's remaining
+    instalments are not owed)."""
     f = filters or BillingFilters()
     today = today or actor.tenant.today()
     qs = _owned(visible(PaymentPlan, actor), actor, f)
     if f.status == PlanStatus.OVERDUE:
-        qs = qs.filter(status__in=OPEN_PLAN, due_date__lt=today)
+        qs = qs.filter(status__in=OPEN_PLAN, due_date__lt=today, agreement__status__in=RECEIVABLE_STATUSES)
     elif f.status == "open":
         qs = qs.filter(status__in=OPEN_PLAN)
     elif f.status:
@@ -121,7 +123,7 @@ PAYMENT_SORTS = {"id": "id", "paid_on": "paid_on", "amount": "amount", "created_
 PAYMENT_COLUMNS = ("id", "number", "agreement_id", "agreement__number", "agreement__title", "agreement__kind",
                    "agreement__currency", "customer_id", "customer__name", "owner_id", "owner__name",
                    "owner__is_active", "plan_id", "plan__number", "paid_on", "amount", "base_amount", "method_id",
-                   "method__name", "payer", "remark", "status", "is_overpayment", "recorded_by_id",
+                   "method__name", "payer", "remark", "status", "reject_reason", "is_overpayment", "recorded_by_id",
                    "recorded_by__name", "confirmed_at", "created_at")
 
 
@@ -142,7 +144,7 @@ def payment_list(*, actor: Actor, filters: BillingFilters | None = None, sort: s
 INVOICE_SORTS = {"id": "id", "created_at": "created_at", "amount": "amount", "invoice_date": "invoice_date"}
 INVOICE_COLUMNS = ("id", "request_number", "agreement_id", "agreement__number", "agreement__title",
                    "agreement__kind", "customer_id", "customer__name", "owner_id", "owner__name", "owner__is_active",
-                   "invoice_type", "status", "invoice_number", "invoice_date", "amount", "base_amount", "tax_rate",
+                   "invoice_type", "status", "invoice_number", "invoice_date", "amount", "base_amount", "tax_rate", "per_line",
                    "tax_amount", "net_amount", "title", "tax_number", "requested_by__name", "created_at",
                    "issued_at")
 

@@ -11,7 +11,7 @@ import calendar
 import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ from .models import (
     PaymentStatus,
     PlanStatus,
 )
-from .tax import DOCUMENT, TAX_METHODS, invoice_tax
+from .tax import DOCUMENT, LINE, TAX_METHODS, invoice_tax
 
 BASE_CURRENCY = "CNY"
 # Agreements money may be planned, received and invoiced on (signed ones); drafts and pending ones only plan.
@@ -207,9 +207,9 @@ def split_equal(total: Decimal, count: int) -> list[Decimal]:
 
 
 def split_percentages(total: Decimal, percentages: list[Decimal]) -> list[Decimal]:
-    """Instalments of `total` by percentages summing to 100: each but the first is rounded half-up, the first
-    takes the rest, so they sum to `total` exactly."""
-    rest = [round_cents(total * p / 100) for p in percentages[1:]]
+    """Instalments of `total` by percentages summing to 100: each but the first is cut down to the cent and the
+    first takes the rest (as with the equal split), so they sum to `total` exactly: 50/50 of 5.47 is 2.74 + 2.73."""
+    rest = [(total * p / 100).quantize(CENT, rounding=ROUND_FLOOR) for p in percentages[1:]]
     return [total - sum(rest, Decimal(0))] + rest
 
 
@@ -325,7 +325,8 @@ def plan_generate(*, actor: Actor, agreement_id, count=None, percentages=None, f
         errors["interval_months"] = _("间隔月数应为 1 到 24 的整数")
     shares: list[Decimal] | None = None
     if percentages not in (None, "", []):
-        raw = percentages.split(",") if isinstance(percentages, str) else list(percentages)
+        raw = (percentages.replace("，", ",").replace("、", ",").split(",") if isinstance(percentages, str)
+               else list(percentages))
         try:
             shares = [to_decimal(str(p).strip().rstrip("%")) for p in raw]
         except MoneyError:
@@ -486,9 +487,10 @@ def _confirm(actor: Actor, agreement: Agreement, payment: Payment) -> None:
         payment.plan_id = plan.pk if plan else None
     # Judged again on the totals confirmed by now: payments may be confirmed in another order than recorded.
     base = payment_base(agreement, payment.amount, excluding=payment.pk)
+    over = payment.is_overpayment and payment.amount > payment_owed(agreement, excluding=payment.pk)
     updated = Payment.objects.filter(pk=payment.pk, status=PaymentStatus.RECORDED).update(
         status=PaymentStatus.CONFIRMED, confirmed_by_id=actor.user_id, confirmed_at=timezone.now(),
-        plan_id=payment.plan_id, base_amount=base)
+        plan_id=payment.plan_id, base_amount=base, is_overpayment=over)
     if updated != 1:
         raise Conflict(_("这笔回款已被处理，请刷新"))
     payment.refresh_from_db()
@@ -523,6 +525,7 @@ def payment_record(*, actor: Actor, agreement_id, data: dict) -> Payment:
     if errors:
         raise InvalidInput(errors)
     _owed_check(agreement, amount, overpayment=overpayment)
+    overpayment = overpayment and amount > payment_owed(agreement)  # the mark only on what really goes beyond
     base = payment_base(agreement, amount)
     _base_check(base)
     payment = Payment.objects.create(
@@ -568,7 +571,8 @@ def payment_reject(*, actor: Actor, payment_id, reason: str = "") -> Payment:
     if errors:
         raise InvalidInput(errors)
     if Payment.objects.filter(pk=payment.pk, status=PaymentStatus.RECORDED).update(
-            status=PaymentStatus.REJECTED, confirmed_by_id=actor.user_id, confirmed_at=timezone.now()) != 1:
+            status=PaymentStatus.REJECTED, confirmed_by_id=actor.user_id, confirmed_at=timezone.now(),
+            reject_reason=reason) != 1:
         raise Conflict(_("只有待确认的回款可以退回"))
     payment.refresh_from_db()
     audit_record(actor=actor, action="payment.reject", target=payment,
@@ -659,8 +663,13 @@ def invoice_request(*, actor: Actor, agreement_id, data: dict) -> Invoice:
         raise InvalidInput(errors)
     base = _base_of_part(agreement, amount, done_foreign=done, done_base=agreement.invoiced_amount)
     _base_check(base)
-    tax, net = invoice_tax(amount, rate, method=tax_method(actor.tenant), lines=_lines(agreement))
-    invoice = Invoice.objects.create(
+    lines, method = _lines(agreement), tax_method(actor.tenant)
+    tax, net = invoice_tax(amount, rate, method=method, lines=lines)
+    per_line = method == LINE and bool(lines)
+    rates = {line_rate for _amount, line_rate in lines}
+    if per_line and len(rates) == 1:
+        rate = rates.pop()
+    invoice = Invoice.objects.create(per_line=per_line,
         **_copy_parties(agreement), request_number=number_next(DocType.INVOICE_REQUEST, actor.tenant.today()),
         invoice_type=invoice_type, amount=amount, base_amount=base, tax_rate=rate, tax_amount=tax, net_amount=net,
         remark=remark, requested_by_id=actor.user_id, **profile)
@@ -702,11 +711,25 @@ def invoice_issue(*, actor: Actor, invoice_id, invoice_number, invoice_date) -> 
     day = parse_day(invoice_date, errors, "invoice_date")
     if day and agreement.sign_date and day < agreement.sign_date:
         errors["invoice_date"] = _("开票日期不能早于签约日期 %(d)s") % {"d": agreement.sign_date.isoformat()}
+    elif day and day > actor.tenant.today():
+        errors["invoice_date"] = _("开票日期不能晚于今天")
+    if number and "invoice_number" not in errors:
+        # A number once used stays used, voided (作废) invoices included.
+        taken = Invoice.objects.filter(invoice_number=number).exclude(pk=invoice.pk).values_list(
+            "request_number", flat=True).first()
+        if taken:
+            errors["invoice_number"] = _("发票号码 %(n)s 已用于开票申请 %(r)s") % {"n": number, "r": taken}
     if errors:
         raise InvalidInput(errors)
-    if Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.APPROVED).update(
-            status=InvoiceStatus.ISSUED, invoice_number=number, invoice_date=day, issued_by_id=actor.user_id,
-            issued_at=timezone.now()) != 1:
+    _require_status(agreement, EFFECTIVE, _("开具发票"))
+    try:
+        with transaction.atomic():  # the unique number: a colleague issuing the same one at this moment
+            issued = Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.APPROVED).update(
+                status=InvoiceStatus.ISSUED, invoice_number=number, invoice_date=day, issued_by_id=actor.user_id,
+                issued_at=timezone.now())
+    except IntegrityError:
+        raise InvalidInput({"invoice_number": _("发票号码 %(n)s 已被使用") % {"n": number}})
+    if issued != 1:
         raise Conflict(_("只有待开票的申请可以开具（当前：%(s)s）") % {"s": invoice.get_status_display()})
     invoice.refresh_from_db()
     audit_record(actor=actor, action="invoice.issue", target=invoice,

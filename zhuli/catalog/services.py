@@ -1,6 +1,7 @@
 """Writes of the product catalogue: products and the category tree (DESIGN §4 rule 3)."""
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -29,6 +30,11 @@ AUDITED = ("code", "name", "specification", "category_id", "unit_id", "kind", "l
 def product_search_text(product: Product) -> str:
     """name, code and specification, each with its pinyin and initials (zhuli.core.text.search_text)."""
     return text.search_text(product.name, product.code, product.specification)
+
+
+def product_code_normalize(value) -> str:
+    """The stored form of a product code: NFKC (Ｐ１ is P1) and stripped; case stays as typed."""
+    return unicodedata.normalize("NFKC", text.clean_text(value)).strip()
 
 
 # ---- field checks --------------------------------------------------------------------------------
@@ -119,7 +125,7 @@ def _clean(actor: Actor, data: dict, *, instance: Product | None) -> dict:
     creating = instance is None
     for name, limit, label in (("code", CODE_MAX, _("产品编码")), ("name", NAME_MAX, _("产品名称"))):
         if name in data or creating:
-            value = text.clean_text(data.get(name))
+            value = (product_code_normalize if name == "code" else text.clean_text)(data.get(name))
             if not value:
                 errors[name] = _("请填写%(label)s") % {"label": label}
             elif len(value) > limit:

@@ -40,7 +40,7 @@ def _advance_sequences(tenant, values: dict[str, int]) -> None:
 
 
 def seed(ctx: DemoContext) -> None:
-    """Quotes with 1–4 product lines on owned demo customers, by their owners."""
+    """Quotes with 1–4 product lines (all services or all goods) on owned demo customers, by their owners."""
     customers = [c for c in ctx.shared.get("customers") or [] if c.owner_id]
     products = ctx.shared.get("products") or []
     if not customers or not products:
@@ -56,7 +56,10 @@ def seed(ctx: DemoContext) -> None:
         name = f"{DocType.QUOTE}:{render(pattern, day, None)}"[:50]
         values[name] = values.get(name, 0) + 1
         lines = []
-        for position, product in enumerate(rng.sample(products, min(rng.randint(1, 4), len(products))), start=1):
+        # Services (a contract) or goods (an order), never both: a quote converts into one of them.
+        kind = rng.choice(("service", "physical"))
+        pool = [p for p in products if p.kind == kind] or products
+        for position, product in enumerate(rng.sample(pool, min(rng.randint(1, 4), len(pool))), start=1):
             quantity = Decimal(ctx.weighted([(1, 40), (2, 20), (5, 20), (10, 15), (50, 5)]))
             discount = Decimal(ctx.weighted([(0, 60), (5, 25), (10, 15)]))
             lines.append(QuoteLine(

@@ -191,7 +191,9 @@ class Agreement(TenantModel):
         verbose_name_plural = _("合同/订单")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="deals_agreement_number"),
-            models.UniqueConstraint(fields=["tenant", "opportunity"], condition=Q(opportunity__isnull=False),
+            # One live agreement per opportunity: a cancelled order (it never happened) frees it for another.
+            models.UniqueConstraint(fields=["tenant", "opportunity"],
+                                    condition=Q(opportunity__isnull=False) & ~Q(status="cancelled"),
                                     name="deals_agreement_one_per_opportunity"),
             models.CheckConstraint(condition=Q(kind__in=AgreementKind.values), name="deals_agreement_kind"),
             models.CheckConstraint(

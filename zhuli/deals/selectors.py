@@ -172,8 +172,9 @@ def customer_agreements(*, actor: Actor, customer_id: int, kinds: tuple[str, ...
 
 
 def opportunity_agreement(*, actor: Actor, opportunity_id: int) -> dict | None:
-    """The agreement a (won) opportunity converted into, if the actor may see it."""
-    return visible(Agreement, actor).filter(opportunity_id=opportunity_id).values(
+    """The live agreement a (won) opportunity converted into, if the actor may see it (a cancelled order frees the
+    opportunity for another)."""
+    return visible(Agreement, actor).filter(opportunity_id=opportunity_id).exclude(status="cancelled").values(
         "id", "kind", "number", "status").first()
 
 

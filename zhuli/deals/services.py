@@ -52,6 +52,7 @@ RATE_PLACES = Decimal("0.000001")
 CONTRACT_LINES_MAX = 20
 ORDER_LINES_MAX = 500
 TITLE_MAX = 200
+SIGN_AHEAD_DAYS = 366  # a sign date may be planned, up to a year ahead
 REMARKS_MAX = 5000
 SHORT_MAX = {"customer_signer": 50, "delivery_address": 300, "delivery_contact": 50, "delivery_phone": 40,
              "contact_name": 50}
@@ -238,6 +239,12 @@ def parse_lines(actor: Actor, raw_lines, *, kind: str | None, current_products: 
         out.append({"product": product, "name": name, "specification": specification, "unit": unit,
                     "quantity": quantity, "unit_price": unit_price, "discount": discount, "tax_rate": tax_rate,
                     "amount": amount, "position": n})
+    if kind is None:  # a quote becomes a contract (services) or an order (goods): not both kinds on one
+        first = next((line["product"].kind for line in out if line["product"] is not None), None)
+        for line in out:
+            if line["product"] is not None and line["product"].kind != first:
+                errors.setdefault(f"lines.{line['position']}.product_id",
+                                  _("一张报价单的产品须同为服务类或同为实物：服务签合同，实物开订单，请分开报价"))
     if errors:
         raise InvalidInput(errors)
     return out
@@ -341,6 +348,9 @@ def _opportunity(actor: Actor, value, errors: dict, customer: Customer | None) -
         errors["opportunity_id"] = _("销售机会不存在或无权查看")
     elif customer is not None and opp.customer_id != customer.pk:
         errors["opportunity_id"] = _("销售机会“%(title)s”不属于该客户") % {"title": opp.title}
+    elif opp.status in (OpportunityStatus.LOST, OpportunityStatus.INVALID):
+        errors["opportunity_id"] = _("销售机会“%(title)s”已%(status)s，不能签约") % {
+            "title": opp.title, "status": opp.get_status_display()}
     return opp
 
 
@@ -401,8 +411,13 @@ def _clean_agreement(actor: Actor, kind: str, data: dict, *, instance: Agreement
         raise InvalidInput(errors)
     start = out.get("start_date", getattr(instance, "start_date", None))
     end = out.get("end_date", getattr(instance, "end_date", None))
+    sign = out.get("sign_date", getattr(instance, "sign_date", None))
     if start and end and end < start:
         raise InvalidInput({"end_date": _("结束日期不能早于开始日期")})
+    if sign and end and end < sign:
+        raise InvalidInput({"end_date": _("结束日期不能早于签约日期 %(d)s") % {"d": sign.isoformat()}})
+    if out.get("sign_date") and out["sign_date"] > actor.tenant.today() + datetime.timedelta(days=SIGN_AHEAD_DAYS):
+        raise InvalidInput({"sign_date": _("签约日期不能晚于一年以后")})
     return out
 
 
@@ -445,7 +460,8 @@ def _new_number(model, doc_type: str, on_date: datetime.date) -> str:
 def _guard_opportunity(actor: Actor, opportunity: Opportunity | None, *, exclude_pk=None) -> None:
     if opportunity is None:
         return
-    existing = Agreement.objects.filter(opportunity=opportunity).exclude(pk=exclude_pk).first()
+    existing = (Agreement.objects.filter(opportunity=opportunity).exclude(pk=exclude_pk)
+                .exclude(status=AgreementStatus.CANCELLED).first())
     if existing is not None:
         seen = visible(Agreement, actor).filter(pk=existing.pk).exists()
         raise AgreementExists(existing, visible_to_actor=seen)
@@ -571,6 +587,8 @@ def agreement_update(*, actor: Actor, agreement_id: int, data: dict, lines: list
     except InvalidInput as exc:
         errors.update(exc.errors)
         cleaned = {}
+    if cleaned.get("sign_date"):
+        _plans_after_sign(agreement, cleaned["sign_date"], errors)
     parsed = None
     if lines is not None:
         current = frozenset(agreement.lines.exclude(product=None).values_list("product_id", flat=True))
@@ -639,9 +657,10 @@ def agreement_delete(*, actor: Actor, agreement_id: int, kind: str | None = None
     agreement = _locked(actor, agreement_id, kind)
     require(actor, "agreements.delete")
     if not agreement.can_delete:
-        raise Conflict(_("只能删除草稿；“%(status)s”的%(kind)s请终止或取消")
-                       % {"status": STATUS_LABELS[agreement.status], "kind": KIND_LABELS[agreement.kind]},
-                       code="status")
+        labels = {"status": STATUS_LABELS[agreement.status], "kind": KIND_LABELS[agreement.kind]}
+        ended = agreement.status in (AgreementStatus.COMPLETED, AgreementStatus.TERMINATED, AgreementStatus.CANCELLED)
+        raise Conflict((_("只能删除草稿；“%(status)s”的%(kind)s作为记录保留") if ended else
+                        _("只能删除草稿；“%(status)s”的%(kind)s请终止或取消")) % labels, code="status")
     if agreement.payments.exists():
         raise Conflict(_("已有回款记录，不能删除"), code="has_payments")
     names = list(agreement.attachments.values_list("stored_name", flat=True))
@@ -668,11 +687,23 @@ def _set_status(actor: Actor, agreement: Agreement, target: str, *, action: str,
                  changes={"status": [before, target], **(changes or {})})
 
 
+def _plans_after_sign(agreement: Agreement, sign: datetime.date, errors: dict) -> None:
+    """No instalment may fall due before the sign date (billing's rule, kept when the date moves)."""
+    earliest = agreement.plans.order_by("due_date").values_list("due_date", flat=True).first() if agreement.pk \
+        else None
+    if earliest and earliest < sign:
+        errors["sign_date"] = _("已有回款计划在 %(d)s 到期，签约日期不能晚于它；请先调整回款计划") % {
+            "d": earliest.isoformat()}
+
+
 def agreement_submit_check(agreement: Agreement) -> None:
-    """What a document needs before it is submitted: a sign date, an amount, lines for an order."""
+    """What a document needs before it is submitted: a sign date (no instalment due before it), an amount, lines
+    for an order."""
     errors: dict = {}
     if agreement.sign_date is None:
         errors["sign_date"] = _("提交前请填写签约日期")
+    else:
+        _plans_after_sign(agreement, agreement.sign_date, errors)
     if agreement.amount <= 0:
         errors["amount"] = _("提交前请填写金额（须大于 0）")
     if agreement.kind == AgreementKind.ORDER and not agreement.lines.exists():
@@ -811,6 +842,9 @@ def order_cancel(*, actor: Actor, agreement_id: int, reason: str = "") -> Agreem
     # Returned (rejected) payments never counted: any other payment, confirmed or awaiting it, blocks.
     if agreement.received_amount > 0 or agreement.payments.exclude(status="rejected").exists():
         raise Conflict(_("订单已有回款记录，不能取消"), code="has_payments")
+    # Requested, approved or issued invoices: withdrawn or voided (作废) first, so nothing stays invoiced on it.
+    if agreement.invoiced_amount > 0 or agreement.invoices.filter(status__in=("requested", "approved", "issued")).exists():
+        raise Conflict(_("订单已有发票或开票申请，请先撤回申请或作废发票再取消"), code="has_invoices")
     _set_status(actor, agreement, AgreementStatus.CANCELLED, action="cancel",
                 changes={"reason": text.clean_text(reason)[:500]})
     return agreement
@@ -1041,7 +1075,8 @@ def quote_convert(*, actor: Actor, quote_id: int, kind: str) -> Agreement:
              for line in quote.lines.order_by("position", "id")]
     data = {"customer_id": quote.customer_id, "title": quote.title, "remarks": quote.remarks,
             "sign_date": actor.tenant.today()}
-    if quote.opportunity_id and not Agreement.objects.filter(opportunity_id=quote.opportunity_id).exists():
+    if quote.opportunity_id:
+        _guard_opportunity(actor, quote.opportunity)  # one live agreement per opportunity, named if there is one
         data["opportunity_id"] = quote.opportunity_id
     agreement = agreement_create(actor=actor, kind=kind, data=data, lines=lines, quote=quote)
     Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.CONVERTED, updated_at=timezone.now())

@@ -20,8 +20,17 @@ from zhuli.access.scoping import require, visible
 from zhuli.catalog.filters import parse_product_filters
 from zhuli.catalog.models import Product, ProductKind
 from zhuli.catalog.selectors import ProductFilters, category_tree, product_list
-from zhuli.catalog.services import category_create, parse_money, product_create, product_update
+from zhuli.catalog.services import (
+    CATEGORY_DEPTH_MAX,
+    CATEGORY_NAME_MAX,
+    category_create,
+    parse_money,
+    product_code_normalize,
+    product_create,
+    product_update,
+)
 from zhuli.core.errors import AppError, InvalidInput
+from zhuli.core.money import MoneyError, to_decimal
 from zhuli.preferences.models import DictionaryKind
 from zhuli.preferences.services import dictionary_item_ensure
 
@@ -87,7 +96,8 @@ class ProductResource:
         """The codes already taken and the category tree, read once."""
         require(actor, self.permission)
         col = next((i for i, n in mapping.items() if n == "code"), None)
-        codes = {cell_text(cells[col]) for _n, cells in sheet.rows if col is not None and col < len(cells)} - {""}
+        codes = {product_code_normalize(cells[col]) for _n, cells in sheet.rows
+                 if col is not None and col < len(cells)} - {""}
         existing = {row["code"]: {"id": row["id"], "name": row["name"], "owner": ""}
                     for row in visible(Product, actor).filter(code__in=codes).values("id", "code", "name")}
         categories, names = {}, {}
@@ -102,7 +112,7 @@ class ProductResource:
         values = {name: cells[index] for index, name in ctx.mapping.items() if index < len(cells)}
         data = row.data
         for name, message in (("code", _("产品编码不能为空")), ("name", _("产品名称不能为空"))):
-            data[name] = cell_text(values.get(name))
+            data[name] = (product_code_normalize if name == "code" else cell_text)(values.get(name))
             if not data[name]:
                 row.errors.append((name, message))
         for name in ("specification", "description"):
@@ -113,9 +123,9 @@ class ProductResource:
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
             if isinstance(value, float):
-                if name == "tax_rate" and 0 < value < 1:
-                    value = value * 100  # a cell formatted as 13%
                 value = _number(value)
+            if name == "tax_rate":
+                value = _percent_cell(value)
             data[name] = value if isinstance(value, int | Decimal) else cell_text(value)
         if "list_price" in data:
             errors: dict = {}
@@ -147,12 +157,9 @@ class ProductResource:
         category = cell_text(values.get("category"))
         if category and not row.errors:
             try:
-                category_id = self._category(ctx, category)
+                self._category(ctx, row, category)
             except AppError as exc:
                 row.errors.append(("category", exc.message))
-            else:
-                if category_id:
-                    data["category_id"] = category_id
         row.name_key = data.get("code", "")
         return row
 
@@ -171,17 +178,24 @@ class ProductResource:
         raise NotImplementedError
 
     def needs_savepoint(self, row) -> bool:
-        return False
+        # The categories a row creates go with it if its product is refused.
+        return "new_category" in row.extra
 
     def create(self, ctx, row: ParsedRow, *, allow_duplicate: bool):
         if allow_duplicate:
             raise InvalidInput({"code": _("产品编码“%(code)s”已被使用，产品编码不能重复") % {"code": row.data["code"]}})
-        return product_create(actor=ctx.actor, data=row.data)
+        created = self._create_categories(ctx, row)
+        product = product_create(actor=ctx.actor, data=row.data)
+        self._remember_categories(ctx, created)
+        return product
 
     def update(self, ctx, match: dict, row: ParsedRow):
         """Fills in the cells the row has; the code (the match key) stays."""
+        created = self._create_categories(ctx, row)
         data = {k: v for k, v in row.data.items() if k != "code" and v not in ("", None)}
-        return product_update(actor=ctx.actor, product_id=match["id"], data=data)
+        product = product_update(actor=ctx.actor, product_id=match["id"], data=data)
+        self._remember_categories(ctx, created)
+        return product
 
     def template(self) -> tuple[list[str], list[str]]:
         shown = [f for f in self.fields if f.example or f.required]
@@ -195,23 +209,58 @@ class ProductResource:
                 if ctx.writes else None
         return ctx.dictionary_cache[key]
 
-    def _category(self, ctx, value: str) -> int | None:
-        """A path (软件/实施) walked from the top, created as needed; a single name unique in the tree is
-        that category wherever it sits."""
+    def _category(self, ctx, row: ParsedRow, value: str) -> None:
+        """A path (软件/实施) walked from the top; a single name unique in the tree is that category wherever
+        it sits. The whole path is checked here; the missing part is created only when the row is written."""
         parts = [p for p in PATH_SEPARATORS.split(value) if p]
         if len(parts) == 1 and len(ctx.names.get(parts[0], [])) == 1:
-            return ctx.names[parts[0]][0]
+            row.data["category_id"] = ctx.names[parts[0]][0]
+            return
+        if len(parts) > CATEGORY_DEPTH_MAX:
+            raise InvalidInput({"category": _("分类最多 %(n)s 层") % {"n": CATEGORY_DEPTH_MAX}})
+        if any(len(part) > CATEGORY_NAME_MAX for part in parts):
+            raise InvalidInput({"category": _("分类名称最多 %(n)s 个字符") % {"n": CATEGORY_NAME_MAX}})
         parent = None
-        for part in parts:
+        for index, part in enumerate(parts):
             found = ctx.categories.get((parent, part))
             if found is None:
-                if not ctx.writes:
-                    return None
-                created = category_create(actor=ctx.actor, name=part, parent_id=parent)
-                found = ctx.categories[(parent, part)] = created.pk
-                ctx.names.setdefault(part, []).append(created.pk)
+                row.extra["new_category"] = (parent, parts[index:])
+                return
             parent = found
-        return parent
+        if parent:
+            row.data["category_id"] = parent
+
+    def _create_categories(self, ctx, row: ParsedRow) -> list:
+        """The row's missing categories, in the row's savepoint; [((parent id, name), id)] for the context."""
+        if "new_category" not in row.extra:
+            return []
+        parent, names = row.extra["new_category"]
+        created = []
+        for name in names:
+            try:
+                category = category_create(actor=ctx.actor, name=name, parent_id=parent)
+            except InvalidInput as exc:
+                raise InvalidInput({"category": exc.message}) from None  # its "name" is not 产品名称
+            created.append(((parent, name), category.pk))
+            parent = category.pk
+        row.data["category_id"] = parent
+        return created
+
+    def _remember_categories(self, ctx, created: list) -> None:
+        # Only once the row is saved: a refused row's savepoint takes its categories away again.
+        for key, pk in created:
+            ctx.categories[key] = pk
+            ctx.names.setdefault(key[1], []).append(pk)
+
+
+def _percent_cell(value):
+    """A cell formatted as 13% holds 0.13, which the reader hands over as the text "0.13": a plain number
+    between 0 and 1 is that fraction of 100. Written percentages ("13%") and anything else go on as typed."""
+    try:
+        rate = to_decimal(value)
+    except MoneyError:
+        return value
+    return rate * 100 if 0 < rate < 1 else value
 
 
 def _number(value: float):

@@ -1,3 +1,6 @@
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import path
 
 from zhuli.accounts import public_views
@@ -14,5 +17,7 @@ urlpatterns = [
     path("language/", views.language_view, name="language"),
     path("search/", views.search_view, name="search"),
     path("logo/<str:name>", views.logo_view, name="logo"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", login_not_required(lambda request: redirect(static("img/favicon.svg"), permanent=True))),
     path("", views.home_view, name="home"),
 ]

@@ -31,7 +31,8 @@ def test_schema_errors_name_each_field_in_chinese(sales):
                                          "tags": 5})
     assert response.status_code == 422
     body = response.json()
-    assert isinstance(body["detail"], list)
+    first, messages = next(iter(body["errors"].items()))
+    assert body["code"] == "schema" and body["detail"] == f"{first}：{messages[0]}"  # one shape for every 422
     errors = body["errors"]
     assert set(errors) == {"kind", "name", "birthday", "source_id", "tags"}
     assert errors["name"] == ["此项为必填项"]

@@ -60,6 +60,21 @@ def test_code_is_unique_per_tenant_only(org, other_org):
         assert make(other_org).code == "P-1"
 
 
+def test_codes_are_stored_nfkc_and_stripped_keeping_case(org):
+    assert make(org, code=" Ｐ１ ").code == "P1"
+    assert Product.objects.get().code == "P1"
+    with pytest.raises(InvalidInput) as exc:
+        make(org, code="P1", name="另一个")
+    assert exc.value.errors["code"] == ["产品编码“P1”已被使用"]
+    lower = make(org, code="p1", name="小写")
+    assert lower.code == "p1"
+    with pytest.raises(InvalidInput) as exc:
+        product_update(actor=org.actor("boss"), product_id=lower.pk, data={"code": "Ｐ１"})
+    assert "code" in exc.value.errors
+    other = product_update(actor=org.actor("boss"), product_id=lower.pk, data={"code": "Ｐ－２"})
+    assert other.code == "P-2" and Product.objects.get(pk=lower.pk).code == "P-2"
+
+
 def test_roles_sales_read_only_managers_edit_only_boss_deletes(org):
     with pytest.raises(Forbidden):
         make(org, who="sales1")

@@ -30,7 +30,7 @@ def agreement(org, customer, kind="contract", **extra) -> Agreement:
     fields = {"shipping_state": "none"} if kind == "order" else {"shipping_state": ""}
     doc = Agreement.objects.create(
         kind=kind, number=f"{'HT' if kind == 'contract' else 'DD'}-202603-{next(_numbers):04d}", title="年度运维服务",
-        customer=customer, owner=org["sales1"], status="active" if kind == "contract" else "confirmed",
+        customer=customer, owner=org["sales1"], status=extra.pop("status", "active" if kind == "contract" else "confirmed"),
         sign_date=datetime.date(2026, 3, 1), start_date=datetime.date(2026, 3, 1),
         end_date=datetime.date(2027, 2, 28), customer_signer="王经理", our_signer=org["sales1"],
         amount=Decimal("12345.67"), foreign_amount=Decimal("12345.67"), delivery_address="杭州市西湖区文三路 1 号",
@@ -95,3 +95,23 @@ def test_out_of_scope_and_wrong_kind_are_404(org, other_org, customer):
     assert login(org["sales1"]).get(f"/contracts/{order.pk}/print/").status_code == 404
     assert login(org["sales1"]).get(f"/orders/{contract.pk}/print/").status_code == 404
     assert login(org["manager1"]).get(f"/contracts/{contract.pk}/print/").status_code == 200
+
+
+def test_drafts_print_with_a_stamp_and_service_receipts_say_service_fee(org, customer):
+    draft = agreement(org, customer, status="draft")
+    html = login(org["sales1"]).get(f"/contracts/{draft.pk}/print/").content.decode()
+    assert "data-zl-draft" in html and "草稿" in html
+    active = agreement(org, customer)
+    assert "data-zl-draft" not in login(org["sales1"]).get(f"/contracts/{active.pk}/print/").content.decode()
+    payment = Payment.objects.create(agreement=active, customer=customer, owner=org["sales1"], number="HK-202603-0009",
+                                     paid_on=datetime.date(2026, 3, 5), amount=Decimal("10.00"),
+                                     base_amount=Decimal("10.00"), status="rejected", confirmed_by=org["finance"],
+                                     reject_reason="没到账", recorded_by=org["sales1"])
+    html = login(org["sales1"]).get(f"/payments/{payment.pk}/receipt/").content.decode()
+    assert "服务费" in html and "已退回" in html and "没到账" in html
+    assert org["finance"].name not in html  # nobody received it
+
+
+def test_the_favicon_has_an_address(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and r["Location"].endswith(".svg")

@@ -40,6 +40,16 @@
     var message = (button && button.dataset && button.dataset.confirm) || (form.dataset && form.dataset.confirm);
     if (message && !window.confirm(message)) {
       event.preventDefault();
+      return;
+    }
+    // <form data-prompt="退回原因" data-prompt-field="reason">: asks for a short text into that (hidden) field;
+    // cancelling the question cancels the submit.
+    var ask = form.dataset && form.dataset.prompt;
+    var field = ask && form.elements[form.dataset.promptField || ""];
+    if (field) {
+      var answer = window.prompt(ask, field.value || "");
+      if (answer === null) { event.preventDefault(); return; }
+      field.value = answer.slice(0, 200);
     }
   }, true);
 

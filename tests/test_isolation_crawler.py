@@ -101,7 +101,7 @@ ADMIN_ONLY_PREFIXES = ("preferences:", "accounts:user_", "accounts:department_",
 OPERATOR_ONLY_PREFIXES = ("platform:",)
 # Pages anyone may open without logging in (sign-up, terms, the demo entry): no id, no tenant data.
 # A web view marked login_not_required that is missing here fails test_public_pages_are_exactly_these.
-PUBLIC_PAGES = {"web:login", "web:logout", "web:language", "web:signup", "web:terms", "web:demo_enter",
+PUBLIC_PAGES = {"web:login", "web:logout", "web:language", "web:signup", "web:terms", "web:demo_enter", "web:favicon",
                 "platform:login", "platform:logout"}
 
 MARKER_B = "乙方隔离标记有限公司"

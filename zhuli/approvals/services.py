@@ -130,6 +130,8 @@ def approval_decide(*, actor: Actor, request_id, decision: str, comment: str = "
     submitter_path = submitter.department.path if submitter.department_id else None
     if not selectors.may_decide(actor, locked, submitter_path=submitter_path):
         raise Conflict(_("您不是当前步骤的审批人"))
+    if decision == ApprovalDecision.Decision.REJECT and not comment.strip():
+        raise InvalidInput({"comment": _("驳回时请填写意见，告诉申请人要改什么")})
     entry = _entry(locked.doc_type)
     obj = entry.model.objects.select_for_update().filter(pk=locked.object_id).first()
     if obj is None:

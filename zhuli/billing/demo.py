@@ -353,13 +353,16 @@ class _Builder:
             created = self.moment(day)
             kind = (InvoiceType.VAT_SPECIAL if customer.kind == CustomerKind.ENTERPRISE and rng.random() < 0.6
                     else InvoiceType.VAT_NORMAL if rng.random() < 0.9 else InvoiceType.RECEIPT)
+            line_rate = rate
+            if kind == InvoiceType.RECEIPT:  # no VAT on a 收据, as the services write it
+                tax, net, line_rate = ZERO, gross, Decimal(0)
             if issued:
                 self.invoice_serial += 1
             draft.invoices.append(Invoice(
                 tenant=self.tenant, customer_id=a.customer_id, owner_id=a.owner_id,
                 request_number=self.numbers.next(DocType.INVOICE_REQUEST, day), invoice_type=kind, status=status,
                 invoice_number=f"{self.invoice_serial:08d}" if issued else "", invoice_date=day if issued else None,
-                amount=gross, base_amount=gross, tax_rate=rate, tax_amount=tax, net_amount=net,
+                amount=gross, base_amount=gross, tax_rate=line_rate, tax_amount=tax, net_amount=net,
                 title=customer.invoice_title or customer.name, tax_number=customer.invoice_tax_number or customer.credit_code,
                 bank=customer.invoice_bank, account=customer.invoice_account, address=customer.invoice_address,
                 phone=customer.invoice_phone, requested_by_id=a.owner_id,

@@ -666,6 +666,8 @@ def invoice_request(*, actor: Actor, agreement_id, data: dict) -> Invoice:
     lines, method = _lines(agreement), tax_method(actor.tenant)
     tax, net = invoice_tax(amount, rate, method=method, lines=lines)
     per_line = method == LINE and bool(lines)
+    if invoice_type == InvoiceType.RECEIPT:  # a 收据 is no tax invoice: it carries no VAT
+        tax, net, rate, per_line, lines = Decimal("0.00"), amount, Decimal("0"), False, []
     rates = {line_rate for _amount, line_rate in lines}
     if per_line and len(rates) == 1:
         rate = rates.pop()

@@ -902,7 +902,9 @@ def attachment_add(*, actor: Actor, agreement_id: int, upload, kind: str | None 
         raise Conflict(_("最多 %(n)s 个附件") % {"n": ATTACHMENT_MAX_COUNT}, field="file")
     checked = check_document(upload, field="file")
     name = store(checked, folder=f"attachments/{require_tenant().pk}")
-    original = text.clean_text(checked.original_name)[-200:] or f"{agreement.number}.{checked.extension}"
+    # The name as uploaded, but ending in what the content is (a PDF named poly.exe downloads as poly.pdf).
+    stem = text.clean_text(checked.original_name).rsplit(".", 1)[0][-190:] or agreement.number
+    original = f"{stem}.{checked.extension}"
     attachment = Attachment.objects.create(agreement=agreement, stored_name=name, original_name=original,
                                            content_type=CONTENT_TYPES[checked.kind], size=len(checked.content),
                                            uploaded_by_id=actor.user_id)

@@ -17,7 +17,8 @@ urlpatterns = [
     path("language/", views.language_view, name="language"),
     path("search/", views.search_view, name="search"),
     path("logo/<str:name>", views.logo_view, name="logo"),
-    # Browsers ask for /favicon.ico whatever the page says.
-    path("favicon.ico", login_not_required(lambda request: redirect(static("img/favicon.svg"), permanent=True))),
+    # Browsers ask for /favicon.ico whatever the page says; not permanent: the static name carries a hash.
+    path("favicon.ico", login_not_required(lambda request: redirect(static("img/favicon.svg"))),
+         name="favicon"),
     path("", views.home_view, name="home"),
 ]

@@ -97,6 +97,9 @@ def test_reject_returns_the_document_to_draft(org, doc_type, calls):
     make_rule()
     doc = make_doc(org)
     request = submit(org, doc)
+    with pytest.raises(InvalidInput) as exc:  # the submitter must learn what to change
+        decide(org, request, "manager1", "reject", comment="  ")
+    assert "comment" in exc.value.errors and calls == []
     decide(org, request, "manager1", "reject", comment="折扣太大，请重新报价")
     request.refresh_from_db()
     assert request.status == "rejected" and request.current_role == ""

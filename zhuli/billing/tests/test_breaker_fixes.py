@@ -108,3 +108,10 @@ def test_per_line_tax_says_so_and_keeps_a_common_rate(org):
     b = services.invoice_request(actor=actor, agreement_id=one.pk, data={"amount": "10.00", "tax_rate": "13"})
     assert (a.per_line, b.per_line, b.tax_rate) == (True, True, D("9"))
     assert a.tax_amount == D("0.86")  # 5.00 at 6 % (0.28) + 5.00 at 13 % (0.58)
+
+
+def test_a_receipt_carries_no_vat(org):
+    a = make_agreement(org, amount="1000.00")
+    receipt = services.invoice_request(actor=org.actor("sales1"), agreement_id=a.pk,
+                                       data={"amount": "100", "tax_rate": "13", "invoice_type": "receipt"})
+    assert (receipt.tax_amount, receipt.net_amount, receipt.tax_rate) == (D("0.00"), D("100.00"), D("0"))

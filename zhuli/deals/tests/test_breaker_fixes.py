@@ -108,3 +108,15 @@ def test_other_customers_quotes_still_convert(org, service_product):
                                   lines=[{"product_id": service_product.pk, "quantity": "2"}])
     c = services.quote_convert(actor=org.actor("sales1"), quote_id=quote.pk, kind="contract")
     assert c.amount == Decimal("10000.00")
+
+
+def test_an_attachment_is_named_for_what_it_is(org, customer, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                                          "OPTIONS": {"location": str(tmp_path)}}}
+    c = services.agreement_create(actor=org.actor("sales1"), kind="contract", data={
+        "customer_id": customer.pk, "title": "附件", "amount": "10"})
+    pdf = SimpleUploadedFile("poly.exe", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    att = services.attachment_add(actor=org.actor("sales1"), agreement_id=c.pk, upload=pdf)
+    assert att.original_name == "poly.pdf"

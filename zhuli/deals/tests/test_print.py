@@ -114,4 +114,4 @@ def test_drafts_print_with_a_stamp_and_service_receipts_say_service_fee(org, cus
 
 def test_the_favicon_has_an_address(client):
     r = client.get("/favicon.ico")
-    assert r.status_code == 301 and r["Location"].endswith(".svg")
+    assert r.status_code == 302 and r["Location"].endswith(".svg")

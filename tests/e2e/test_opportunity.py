@@ -72,3 +72,30 @@ def test_work_an_opportunity_on_a_phone(new_page):
     with tenant_context(org.tenant):
         opp = Opportunity.objects.get(pk=opp.pk)
     assert (opp.status, opp.probability, opp.last_followup_at is not None) == ("lost", 0, True)
+
+
+def test_find_any_customer_by_pinyin_when_creating_an_opportunity(new_page):
+    """More customers than the form lists: the search box above the select finds one by its pinyin initials."""
+    org = make_org("picker-e2e")
+    with tenant_context(org.tenant):
+        sales1 = org.actor("sales1")
+        wanted = customer_create(actor=sales1, data={"kind": "enterprise", "name": "宁波海曙拼音测试有限公司"}).customer
+        Customer = type(wanted)
+        Customer.objects.filter(pk=wanted.pk).update(updated_at="2000-01-01T00:00:00Z")  # the oldest of all
+        for i in range(5):
+            customer_create(actor=sales1, data={"kind": "enterprise", "name": f"近期客户{i}有限公司"})
+    page, shot = new_page(PHONE)
+    login(page, "sales1@picker-e2e.test")
+    page.goto("/opportunities/new/")
+    box = page.locator("[data-zl-search-box]")
+    box.fill("nbhs")
+    select = page.locator("select[name=customer_id]")
+    expect(select).to_have_value(str(wanted.pk))
+    expect(select.locator("option:checked")).to_have_text("宁波海曙拼音测试有限公司")
+    assert fits(page), "the form scrolls sideways"
+    shot("customer-picker")
+    page.get_by_label("机会名称").fill("海曙项目")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("body")).to_contain_text("海曙项目")
+    with tenant_context(org.tenant):
+        assert Opportunity.objects.get(title="海曙项目").customer_id == wanted.pk

@@ -14,6 +14,14 @@ from zhuli.preferences.selectors import dictionary_choices
 from .models import CustomerKind, Gender
 from .selectors import CustomerFilters
 
+
+def customer_picker(field) -> None:
+    """Turns a form's customer select into the searchable picker: zhuli.js puts a search box above it that fills
+    the options from customers:options (name, pinyin, initials, phone), so any visible customer can be chosen,
+    not only the recent ones listed."""
+    field.widget.attrs.update({"data-zl-search-url": reverse("customers:options"),
+                               "data-zl-search-placeholder": str(_("输入名称、拼音或电话查找客户"))})
+
 BLANK = [("", "—")]
 MAX_ID = 2**63 - 1  # larger ids would overflow the database's bigint: refused by the form, never sent
 

@@ -116,6 +116,33 @@ def search(qs: QuerySet, q: str) -> QuerySet:
     return qs
 
 
+PICK_MAX = 30
+CHOICES_MAX = 300
+
+
+def customer_choices(*, actor: Actor, first=None, chosen=None, owned_only: bool = False) -> list[tuple[int, str]]:
+    """The customer select of a form before anything is typed: `first` (the customer the form was opened from),
+    the one `chosen` in a re-shown form (found with the search box, so maybe not among the recent ones), then the
+    most recently touched visible customers."""
+    qs = visible(Customer, actor)
+    if owned_only:
+        qs = qs.filter(owner__isnull=False)
+    head = [(first.pk, first.name)] if first is not None else []
+    chosen_id = int(chosen) if str(chosen or "").isdigit() and len(str(chosen)) < 19 else None
+    if chosen_id and chosen_id not in {pk for pk, _name in head}:
+        head += list(qs.filter(pk=chosen_id).values_list("id", "name"))
+    seen = {pk for pk, _name in head}
+    recent = qs.order_by("-updated_at", "-id").values_list("id", "name")[:CHOICES_MAX]
+    return head + [(pk, name) for pk, name in recent if pk not in seen]
+
+
+def customer_pick(*, actor: Actor, q: str, limit: int = PICK_MAX) -> list[tuple[int, str]]:
+    """(id, name) of the visible owned customers matching `q` (name, pinyin, initials, phone, contacts), most
+    recently touched first: the customer picker of the opportunity, contract, order and quote forms."""
+    qs = search(visible(Customer, actor).filter(owner__isnull=False), q)
+    return list(qs.order_by("-updated_at", "-id").values_list("id", "name")[:limit])
+
+
 def customer_list(*, actor: Actor, filters: CustomerFilters | None = None, sort: str | None = None) -> QuerySet:
     """The visible customers matching the filters, ordered with a unique tie-breaker."""
     f = filters or CustomerFilters()

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/claim/", views.customer_claim_view, name="claim"),
     path("duplicates/", views.duplicate_check, name="duplicates"),
     path("regions/", views.region_options, name="regions"),
+    path("options/", views.customer_options, name="options"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit_view, name="edit"),
     path("<int:pk>/contacts/", views.contacts_view, name="contacts"),

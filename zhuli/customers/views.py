@@ -352,6 +352,16 @@ def region_options(request):
     return render(request, "customers/partials/region_options.html", {"options": options})
 
 
+@require_GET
+def customer_options(request):
+    """`<option>`s of the customer picker for a typed name, pinyin or phone (the forms' search box fetches them)."""
+    actor = request.actor
+    require(actor, "customers.view")
+    q = request.GET.get("q", "")[:50]
+    options = selectors.customer_pick(actor=actor, q=q) if q.strip() else []
+    return render(request, "customers/partials/customer_options.html", {"options": options, "q": q})
+
+
 # ---- the customer view ---------------------------------------------------------------------------
 
 @require_GET

@@ -7,6 +7,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhuli.customers.forms import customer_picker
+
 from .services import CURRENCIES
 
 BLANK = [("", "—")]
@@ -64,6 +66,8 @@ class AgreementForm(forms.Form):
         if kind == "order":
             del self.fields["amount"]
         self.fields["customer_id"].widget.choices = BLANK + [(str(pk), name) for pk, name in customers]
+        if instance is None:
+            customer_picker(self.fields["customer_id"])
         if "our_signer_id" in self.fields:
             self.fields["our_signer_id"].choices = BLANK + [(str(u.pk), u.display_name) for u in users]
         if owners is None:
@@ -104,6 +108,8 @@ class QuoteForm(forms.Form):
         super().__init__(*args, **kw)
         self.instance = instance
         self.fields["customer_id"].widget.choices = BLANK + [(str(pk), name) for pk, name in customers]
+        if instance is None:
+            customer_picker(self.fields["customer_id"])
         self.fields["status"].choices = list(statuses)
         if instance is not None:
             self.fields["customer_id"].disabled = True

@@ -21,6 +21,7 @@ from zhuli.core.errors import AppError, InvalidInput
 from zhuli.core.pagination import paginate
 from zhuli.core.registry import agreement_sections, feature_on
 from zhuli.customers.models import Customer
+from zhuli.customers.selectors import customer_choices
 from zhuli.imports.http import download
 from zhuli.imports.services import export_build
 from zhuli.sales.selectors import opportunity_get
@@ -129,13 +130,10 @@ def agreement_export_view(request, kind: str):
 
 # ---- create / edit ---------------------------------------------------------------------------------
 
-def _customers(actor, *, instance=None, preset=None) -> list[tuple[int, str]]:
+def _customers(actor, *, instance=None, preset=None, chosen=None) -> list[tuple[int, str]]:
     if instance is not None:
         return [(instance.customer_id, instance.customer.name)]
-    recent = visible(Customer, actor).filter(owner__isnull=False).order_by("-updated_at", "-id") \
-        .values_list("id", "name")[:300]
-    head = [(preset.pk, preset.name)] if preset else []
-    return head + [(pk, name) for pk, name in recent if not preset or pk != preset.pk]
+    return customer_choices(actor=actor, first=preset, chosen=chosen, owned_only=True)
 
 
 def _agreement_form(request, kind, data=None, *, instance=None, preset=None, initial=None):
@@ -151,7 +149,8 @@ def _agreement_form(request, kind, data=None, *, instance=None, preset=None, ini
         kw["initial"] = {"customer_id": str(preset.pk) if preset else "", "owner_id": str(actor.user_id or ""),
                          "currency": "CNY", "exchange_rate": "1", "sign_date": actor.tenant.today().isoformat(),
                          **(initial or {})}
-    return AgreementForm(data, kind=kind, customers=_customers(actor, instance=instance, preset=preset),
+    return AgreementForm(data, kind=kind, customers=_customers(actor, instance=instance, preset=preset,
+                                                               chosen=(data or {}).get("customer_id")),
                          users=users, owners=owners, instance=instance, **kw)
 
 
@@ -479,7 +478,8 @@ def _quote_form(request, data=None, *, instance=None, preset=None):
     if instance is None:
         kw["initial"] = {"customer_id": str(preset.pk) if preset else "",
                          "quote_date": actor.tenant.today().isoformat()}
-    return QuoteForm(data, customers=_customers(actor, instance=instance, preset=preset), statuses=statuses,
+    return QuoteForm(data, customers=_customers(actor, instance=instance, preset=preset,
+                                                chosen=(data or {}).get("customer_id")), statuses=statuses,
                      instance=instance, **kw)
 
 

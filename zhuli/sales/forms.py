@@ -4,6 +4,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhuli.customers.forms import customer_picker
+
 from .models import OpportunityStatus
 from .selectors import OpportunityFilters
 
@@ -47,6 +49,8 @@ class OpportunityForm(forms.Form):
         super().__init__(*args, **kw)
         self.instance = instance
         self.fields["customer_id"].widget.choices = BLANK + [(str(pk), name) for pk, name in customers]
+        if instance is None:
+            customer_picker(self.fields["customer_id"])
         if instance is not None:
             self.fields["customer_id"].disabled = True
         self.fields["stage_id"].choices = [(str(s.pk), f"{s.name}（{s.probability}%）") for s in stages]

@@ -18,6 +18,7 @@ from zhuli.core.money import weighted_amount
 from zhuli.core.pagination import paginate
 from zhuli.core.registry import feature_on, opportunity_sections
 from zhuli.customers.models import Customer
+from zhuli.customers.selectors import customer_choices
 from zhuli.preferences.models import DictionaryKind
 from zhuli.preferences.selectors import dictionary_choices
 from zhuli.web.decorators import admin_required
@@ -107,9 +108,7 @@ def _form(request, data=None, *, instance=None, customer=None):
     if instance is not None:
         customers = [(instance.customer_id, instance.customer.name)]
     else:
-        recent = visible(Customer, actor).order_by("-updated_at", "-id").values_list("id", "name")[:300]
-        customers = ([(customer.pk, customer.name)] if customer else []) + [
-            (pk, name) for pk, name in recent if not customer or pk != customer.pk]
+        customers = customer_choices(actor=actor, first=customer, chosen=(data or {}).get("customer_id"))
     stages = [s for s in selectors.stages_active(actor) if s.kind == StageKind.OPEN or instance is not None]
     if instance is not None and instance.stage not in stages:
         stages.append(instance.stage)

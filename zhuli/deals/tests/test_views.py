@@ -256,7 +256,7 @@ def test_attachment_upload_download_and_delete(org, customer, settings, tmp_path
     upload.name = "scan.pdf"  # the name lies: the content decides
     web.post(f"/contracts/{c.pk}/attachments/", {"file": upload})
     attachment = c.attachments.get()
-    assert attachment.content_type == "image/png" and attachment.original_name == "scan.pdf"
+    assert attachment.content_type == "image/png" and attachment.original_name == "scan.png"  # named for its content
     r = web.get(f"/contracts/{c.pk}/attachments/{attachment.pk}/")
     assert r.status_code == 200 and r["X-Content-Type-Options"] == "nosniff" and r["Content-Type"] == "image/png"
     bad = io.BytesIO(b"<script>alert(1)</script>")

@@ -96,4 +96,48 @@
       results.classList.add("show");
     }
   });
+
+  // <select data-zl-search-url="…">: a search box above the select fills its options from the server (name,
+  // pinyin, phone), keeping the one chosen; without JavaScript the select alone still works.
+  function initSearchSelects(root) {
+    root.querySelectorAll("select[data-zl-search-url]:not([data-zl-search-ready])").forEach(function (select) {
+      select.setAttribute("data-zl-search-ready", "");
+      var box = document.createElement("input");
+      box.type = "search";
+      box.className = "form-control form-control-sm mb-1";
+      box.placeholder = select.dataset.zlSearchPlaceholder || "";
+      box.setAttribute("aria-label", box.placeholder);
+      box.setAttribute("data-zl-search-box", "");
+      select.parentNode.insertBefore(box, select);
+      var timer = null, asked = "";
+      box.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          var q = box.value.trim();
+          if (!q || q === asked) { return; }
+          asked = q;
+          fetch(select.dataset.zlSearchUrl + "?q=" + encodeURIComponent(q), { headers: { "HX-Request": "true" } })
+            .then(function (r) { return r.ok ? r.text() : ""; })
+            .then(function (html) {
+              if (q !== asked) { return; }
+              var current = select.selectedIndex >= 0 ? select.options[select.selectedIndex] : null;
+              var keep = current && current.value ? current.cloneNode(true) : null;
+              select.innerHTML = html;
+              var blank = document.createElement("option");
+              blank.value = "";
+              blank.textContent = "—";
+              select.insertBefore(blank, select.firstChild);
+              var first = select.querySelector("option[value]:not([value='']):not([disabled])");
+              if (keep && !select.querySelector('option[value="' + keep.value + '"]')) { select.appendChild(keep); }
+              // Typing asks for a customer: the best match is chosen (the previous one stays in the list).
+              select.value = first ? first.value : (keep ? keep.value : "");
+              select.dispatchEvent(new Event("change", { bubbles: true }));
+            })
+            .catch(function () { showToast(phrase("networkError")); });
+        }, 250);
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { initSearchSelects(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { initSearchSelects(event.target); });
 })();

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from zhuli.access.scoping import require
 
 from .forms import PeriodForm
-from .selectors import department_choices, funnel, funnel_chart_rows
+from .selectors import department_choices, funnel, funnel_chart_rows, owner_choices
 
 PRESET_LABELS = (("month", gettext_lazy("本月")), ("quarter", gettext_lazy("本季度")), ("year", gettext_lazy("本年")),
                  ("custom", gettext_lazy("自定义")))
@@ -36,6 +36,6 @@ def funnel_view(request):
     return render(request, "analytics/funnel.html", {
         "page_title": _("销售漏斗"), "result": result, "chart": chart, "form": form, "preset": preset,
         "presets": [(k, str(label)) for k, label in PRESET_LABELS], "departments": departments,
-        "department": department, "owner": form.value("owner") or "",
+        "department": department, "owner": form.value("owner") or "", "owners": owner_choices(actor=actor),
         "errors": form.errors if form.is_bound and not form.is_valid() else {},
     })

@@ -140,3 +140,15 @@ def test_total_row_leaves_lost_amounts_out_on_page_and_api(org, data, client):
     client.force_login(org["boss"])
     html = client.get("/analytics/funnel/", {"date_from": "2026-12-01", "date_to": "2026-12-31"}).content.decode()
     assert "合计（不含输单）" in html and "13,000.00" in html and "13,800.00" not in html
+
+
+def test_page_filters_by_a_salesperson_in_scope(org, data, client):
+    client.force_login(org["manager1"])
+    html = client.get("/analytics/funnel/").content.decode()
+    assert 'name="owner"' in html and f'value="{org["sales1"].pk}"' in html
+    assert f'value="{org["sales4"].pk}"' not in html  # another department's salesperson
+    client.force_login(org["sales1"])
+    assert 'name="owner"' not in client.get("/analytics/funnel/").content.decode()  # their own funnel anyway
+    client.force_login(org["boss"])
+    html = client.get("/analytics/funnel/", {"owner": org["sales1"].pk}).content.decode()
+    assert f'value="{org["sales1"].pk}" selected' in html

@@ -158,3 +158,24 @@ def test_dragging_a_won_card_elsewhere_asks_first(new_page, pipeline):
         reopened = Opportunity.objects.select_related("customer", "stage").get(pk=first.pk)
         assert (reopened.status, reopened.stage.kind) == ("tracking", "open")
         assert reopened.customer.last_won_at is None
+
+
+def test_on_a_phone_holding_a_card_at_the_edge_scrolls_the_board(new_page, pipeline):
+    """At 375 px only one column shows: a card held near the right edge scrolls the board to the next ones."""
+    org, st, first = pipeline
+    page, _shot = new_page(PHONE)
+    login(page, "sales1@e2e-board.test")
+    page.goto("/opportunities/board/")
+    card = page.locator(f"#board-card-{first.pk}")
+    expect(card).to_be_visible()
+    board = page.locator("#board")
+    assert board.evaluate("el => el.scrollLeft") == 0
+    box = card.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 12)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 10, box["y"] + 20, steps=4)
+    page.mouse.move(PHONE["width"] - 8, box["y"] + 40, steps=10)
+    page.wait_for_timeout(900)
+    scrolled = board.evaluate("el => el.scrollLeft")
+    page.mouse.up()
+    assert scrolled > 100, scrolled

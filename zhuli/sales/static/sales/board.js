@@ -89,6 +89,11 @@
       group: "board", sort: false, disabled: !canMove, animation: 120, forceFallback: true, fallbackTolerance: 3,
       delay: 150, delayOnTouchOnly: true, touchStartThreshold: 5,  // a touch that scrolls is not a drag
       filter: "a", preventOnFilter: false,
+      // A card held near the board's edge scrolls it (on a phone one column shows); snapping is off meanwhile,
+      // or every small scroll step would snap back to the column it started from.
+      scroll: board, scrollSensitivity: 70, scrollSpeed: 18, bubbleScroll: true,
+      onStart: function () { board.classList.add("zl-dragging"); },
+      onEnd: function () { board.classList.remove("zl-dragging"); },
       onAdd: onAdd
     });
   });

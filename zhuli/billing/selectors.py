@@ -236,11 +236,21 @@ def _filters(filters) -> BillingFilters:
     return filters
 
 
+def _also_in(qs: QuerySet, actor: Actor, module: str) -> QuerySet:
+    """`qs` (already scoped by its own module) kept to the owners `module` lets the actor see too. The receivables
+    mix two modules — agreements' totals (合同/订单) and instalments (回款) — and must count one set of owners, or a
+    role whose scopes differ would see an aging that does not add up to the outstanding."""
+    if not actor.can(module, "view"):
+        return qs.none()
+    owners = actor.owner_ids(actor.grant(module).scope)
+    return qs if owners is None else qs.filter(owner_id__in=owners)
+
+
 def _receivable_agreements(actor: Actor, filters, *, open_only: bool = True) -> QuerySet:
     # The receivables figures cover the agreements with money still owed, so the summary, the by-customer and the
     # by-owner rows are the same set and the rows add up to the summary; fully paid agreements are left out.
     f = _filters(filters)
-    qs = visible(Agreement, actor).filter(status__in=RECEIVABLE_STATUSES)
+    qs = _also_in(visible(Agreement, actor), actor, "payments").filter(status__in=RECEIVABLE_STATUSES)
     if open_only:
         qs = qs.filter(amount__gt=F("received_amount"))
     return _owned(qs, actor, BillingFilters(**{**f.__dict__, "agreement": None}), agreement_prefix="")
@@ -255,7 +265,8 @@ _sum = money_sum
 
 def _open_plans(actor: Actor, filters) -> QuerySet:
     f = _filters(filters)
-    qs = visible(PaymentPlan, actor).filter(status__in=OPEN_PLAN, agreement__status__in=RECEIVABLE_STATUSES)
+    qs = _also_in(visible(PaymentPlan, actor), actor, "agreements").filter(
+        status__in=OPEN_PLAN, agreement__status__in=RECEIVABLE_STATUSES)
     return _owned(qs, actor, BillingFilters(**{**f.__dict__, "q": ""}))
 
 
@@ -271,7 +282,7 @@ def _totals(actor: Actor, filters) -> QuerySet:
     either way with columns amount, received_amount, invoiced_amount and an `outstanding()` expression."""
     f = _filters(filters)
     if _rolled_up(f):
-        qs = visible(ReceivableTotal, actor)
+        qs = _also_in(visible(ReceivableTotal, actor), actor, "payments")
         return _owned(qs, actor, BillingFilters(**{**f.__dict__, "agreement": None}), agreement_prefix="")
     return _receivable_agreements(actor, f)
 
@@ -288,8 +299,8 @@ def _balances(actor: Actor, filters) -> tuple[QuerySet, object]:
     """Open instalment balances: ReceivableDue rows (column balance) or the instalments; with the expression."""
     f = _filters(filters)
     if _rolled_up(f):
-        qs = _owned(visible(ReceivableDue, actor), actor, BillingFilters(**{**f.__dict__, "q": ""}),
-                    agreement_prefix="")
+        qs = _owned(_also_in(visible(ReceivableDue, actor), actor, "agreements"), actor,
+                    BillingFilters(**{**f.__dict__, "q": ""}), agreement_prefix="")
         return qs, F("balance")
     return _open_plans(actor, f), F("amount") - F("received_amount")
 

@@ -717,7 +717,7 @@ def invoice_issue(*, actor: Actor, invoice_id, invoice_number, invoice_date) -> 
         errors["invoice_date"] = _("开票日期不能晚于今天")
     if number and "invoice_number" not in errors:
         # A number once used stays used, voided (作废) invoices included.
-        taken = Invoice.objects.filter(invoice_number=number).exclude(pk=invoice.pk).values_list(
+        taken = Invoice.objects.filter(invoice_number__iexact=number).exclude(pk=invoice.pk).values_list(
             "request_number", flat=True).first()
         if taken:
             errors["invoice_number"] = _("发票号码 %(n)s 已用于开票申请 %(r)s") % {"n": number, "r": taken}

@@ -27,6 +27,7 @@ def to_decimal(value) -> Decimal:
     (checked by exponent, before any quantize) raise MoneyError("too_large")."""
     if isinstance(value, bool):
         raise MoneyError("invalid")
+    typed = isinstance(value, str)
     if isinstance(value, Decimal):
         number = value
     else:
@@ -45,6 +46,8 @@ def to_decimal(value) -> Decimal:
         raise MoneyError("invalid")
     if number.is_infinite() or (number and number.adjusted() > AMOUNT_MAX.adjusted()) or abs(number) > AMOUNT_MAX:
         raise MoneyError("too_large")
+    if typed and "e" in raw.lower():
+        raise MoneyError("invalid")  # "1e3" is no way to type an amount: refused rather than read as 1000
     return number
 
 

@@ -107,3 +107,7 @@ customer_delete_guards = Registry("before a customer is deleted")
 # Called as guard(actor=, opportunity=) by opportunity_delete before anything is deleted: a module above sales
 # raises (Conflict) when the opportunity is still referenced (converted into a contract or order).
 opportunity_delete_guards = Registry("before an opportunity is deleted")
+# Called as guard(actor=, opportunity=, old_status=, new_status=) before an opportunity's status changes (any door:
+# move, win, lose, status, mass update, import): a module above sales raises Conflict when the change contradicts
+# what it holds (a signed contract on an opportunity being lost).
+opportunity_status_guards = Registry("before an opportunity's status changes")

@@ -26,6 +26,7 @@ def _register_setup():
         OwnedRecords,
         customer_delete_guards,
         opportunity_delete_guards,
+        opportunity_status_guards,
         owned_records,
         tenant_setup,
     )
@@ -33,6 +34,7 @@ def _register_setup():
     from .services import (
         agreements_guard_customer_delete,
         agreements_guard_opportunity_delete,
+        agreements_guard_opportunity_status,
         agreements_owned_count,
         agreements_transfer_all,
         numbering_install_defaults,
@@ -40,6 +42,7 @@ def _register_setup():
 
     customer_delete_guards.register("deals.agreements", agreements_guard_customer_delete)
     opportunity_delete_guards.register("deals.agreements", agreements_guard_opportunity_delete)
+    opportunity_status_guards.register("deals.agreements", agreements_guard_opportunity_status)
     tenant_setup.register("deals.numbering", numbering_install_defaults, order=40)
     owned_records.register("agreements", OwnedRecords(_("合同/订单/报价单"), agreements_owned_count,
                                                       agreements_transfer_all), order=6)

@@ -245,6 +245,9 @@ def parse_lines(actor: Actor, raw_lines, *, kind: str | None, current_products: 
             if line["product"] is not None and line["product"].kind != first:
                 errors.setdefault(f"lines.{line['position']}.product_id",
                                   _("一张报价单的产品须同为服务类或同为实物：服务签合同，实物开订单，请分开报价"))
+            elif line["product"] is None and first == ProductKind.PHYSICAL:  # it would not become an order
+                errors.setdefault(f"lines.{line['position']}.product_id",
+                                  _("实物产品的报价单每行都要选择产品（订单明细须为产品）"))
     if errors:
         raise InvalidInput(errors)
     return out
@@ -704,6 +707,9 @@ def agreement_submit_check(agreement: Agreement) -> None:
         errors["sign_date"] = _("提交前请填写签约日期")
     else:
         _plans_after_sign(agreement, agreement.sign_date, errors)
+    if agreement.opportunity_id and agreement.opportunity.status in (OpportunityStatus.LOST, OpportunityStatus.INVALID):
+        errors["opportunity_id"] = _("销售机会“%(title)s”已%(status)s，不能签约") % {
+            "title": agreement.opportunity.title, "status": agreement.opportunity.get_status_display()}
     if agreement.amount <= 0:
         errors["amount"] = _("提交前请填写金额（须大于 0）")
     if agreement.kind == AgreementKind.ORDER and not agreement.lines.exists():
@@ -1126,6 +1132,24 @@ def numbering_rule_set(*, actor: Actor, doc_type: str, pattern: str) -> Numberin
 def agreements_guard_opportunity_delete(*, actor: Actor, opportunity) -> None:
     """opportunity_delete_guards: an opportunity converted into a contract or order cannot be deleted."""
     _guard_opportunity(actor, opportunity)
+
+
+def agreements_guard_opportunity_status(*, actor: Actor, opportunity, old_status: str, new_status: str) -> None:
+    """opportunity_status_guards: an opportunity with a live contract or order is not lost or made invalid (cancel
+    or delete the agreement first), and one whose agreement is signed stays won."""
+    closing = new_status in (OpportunityStatus.LOST, OpportunityStatus.INVALID)
+    reopening = old_status == OpportunityStatus.WON
+    if not (closing or reopening):
+        return
+    live = Agreement.objects.filter(opportunity_id=opportunity.pk).exclude(status=AgreementStatus.CANCELLED)
+    if reopening and not closing:
+        live = live.filter(status__in=SIGNED_STATUSES)
+    existing = live.first()
+    if existing is not None:
+        label, number = KIND_LABELS[existing.kind], existing.number
+        raise Conflict((_("该机会已签%(kind)s %(number)s，不能改为输单或失效；请先取消或删除%(kind)s") if closing else
+                        _("该机会已签%(kind)s %(number)s（已生效），保持赢单")) % {"kind": label, "number": number},
+                       code="agreement_exists")
 
 
 def agreements_guard_customer_delete(*, actor: Actor, customer) -> None:

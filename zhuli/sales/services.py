@@ -15,7 +15,7 @@ from zhuli.audit.services import audit_record
 from zhuli.core import text
 from zhuli.core.errors import Conflict, Forbidden, InvalidInput
 from zhuli.core.money import CENT, MoneyError, to_decimal
-from zhuli.core.registry import opportunity_delete_guards
+from zhuli.core.registry import opportunity_delete_guards, opportunity_status_guards
 from zhuli.customers.models import Customer
 from zhuli.customers.services import customer_reset_last_won, customer_set_last_won
 from zhuli.preferences.models import DictionaryItem, DictionaryKind
@@ -285,6 +285,9 @@ def _apply_pipeline(actor: Actor, opp: Opportunity, *, stage: Stage | None = Non
                        % {"from": STATUS_LABELS[old_status], "to": STATUS_LABELS[new_status]}, code="transition")
     if not creating and stage_changed and not status_can_move(old_status) and new_status == old_status:
         raise Conflict(_("失效的机会不能移动阶段，请先恢复跟踪"), code="transition")
+    if not creating and new_status != old_status:
+        for guard in opportunity_status_guards.values():
+            guard(actor=actor, opportunity=opp, old_status=old_status, new_status=new_status)
     if new_status == OpportunityStatus.LOST:
         reason = lost_reason if lost_reason is not None else (opp.lost_reason if old_status == new_status else None)
         if reason is None and not note and old_status != OpportunityStatus.LOST:

@@ -115,3 +115,28 @@ def test_a_receipt_carries_no_vat(org):
     receipt = services.invoice_request(actor=org.actor("sales1"), agreement_id=a.pk,
                                        data={"amount": "100", "tax_rate": "13", "invoice_type": "receipt"})
     assert (receipt.tax_amount, receipt.net_amount, receipt.tax_rate) == (D("0.00"), D("100.00"), D("0"))
+
+
+def test_receivables_count_one_set_of_owners_when_the_two_scopes_differ(org):
+    """回款 at 全部 but 合同/订单 at 本人 for sales: the aging still adds up to the outstanding, and 其中逾期 covers
+    only the agreements counted (the colleague's instalments stay out of both)."""
+    from zhuli.access.actor import Actor
+    from zhuli.access.services import permission_set
+
+    permission_set(actor=org.actor("admin"), role="sales", module="payments", scope="all",
+                   actions={"view", "create", "edit"})
+    today = org.tenant.today()
+    sign = today - datetime.timedelta(days=60)
+    mine = make_agreement(org, "sales1", amount="300.00", sign_date=sign)
+    theirs = make_agreement(org, "sales2", amount="500.00", sign_date=sign)
+    for a, amount in ((mine, "100"), (theirs, "500")):
+        services.plan_add(actor=org.actor("finance"), agreement_id=a.pk,
+                          data={"due_date": (sign + datetime.timedelta(days=5)).isoformat(), "amount": amount})
+    sales1 = Actor.for_user(org["sales1"])
+    for filters in (None, {"customer": mine.customer_id}, {"customer": theirs.customer_id}):
+        summary = selectors.receivables_summary(actor=sales1, filters=filters)
+        aging = selectors.receivables_aging(actor=sales1, filters=filters)
+        assert aging["total"] == summary["outstanding"], filters
+        assert aging["overdue"] == summary["overdue"], filters
+    summary = selectors.receivables_summary(actor=sales1)
+    assert (summary["outstanding"], summary["overdue"]) == (D("300.00"), D("100.00"))

@@ -128,3 +128,16 @@ def test_properties(value):
         assert "元零" in words  # 元位 0 before 角, or no 角 before 分: the 零 is written
     if integer and jiao and integer % 10:
         assert "元零" not in words
+
+
+def test_amounts_are_typed_as_plain_numbers():
+    from zhuli.core.money import MoneyError, to_decimal
+
+    for typed in ("1e3", "1E3", "2.5e2"):
+        with pytest.raises(MoneyError) as exc:
+            to_decimal(typed)
+        assert exc.value.args[0] == "invalid", typed
+    with pytest.raises(MoneyError) as exc:
+        to_decimal("1e999")
+    assert exc.value.args[0] == "too_large"
+    assert to_decimal("¥1,200.50") == Decimal("1200.50") and to_decimal(1e-05) == Decimal("0.00001")

@@ -120,3 +120,48 @@ def test_an_attachment_is_named_for_what_it_is(org, customer, settings, tmp_path
     pdf = SimpleUploadedFile("poly.exe", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     att = services.attachment_add(actor=org.actor("sales1"), agreement_id=c.pk, upload=pdf)
     assert att.original_name == "poly.pdf"
+
+
+def test_an_opportunity_with_an_agreement_is_not_lost_and_a_signed_one_stays_won(org, customer):
+    from zhuli.sales.models import Stage
+    from zhuli.sales.services import opportunity_move, opportunity_set_status
+
+    actor = org.actor("sales1")
+    opp = make_won(org, customer, amount="100")
+    contract = services.agreement_from_opportunity(actor=actor, opportunity_id=opp.pk, kind="contract")
+    first = Stage.objects.filter(kind="open").order_by("order").first()
+    opportunity_move(actor=actor, opportunity_id=opp.pk, stage_id=first.pk)  # a draft: the deal may reopen
+    with pytest.raises(Conflict) as exc:
+        opportunity_lose(actor=actor, opportunity_id=opp.pk, note="x")
+    assert contract.number in exc.value.message
+    with pytest.raises(Conflict):
+        opportunity_set_status(actor=actor, opportunity_id=opp.pk, status="invalid")
+    services.agreement_update(actor=actor, agreement_id=contract.pk, data={"sign_date": SIGN.isoformat(),
+                                                                          "amount": "100"})
+    from zhuli.sales.services import opportunity_win
+
+    opportunity_win(actor=actor, opportunity_id=opp.pk)
+    services.agreement_submit(actor=actor, agreement_id=contract.pk)
+    with pytest.raises(Conflict):  # signed: it stays won
+        opportunity_move(actor=actor, opportunity_id=opp.pk, stage_id=first.pk)
+
+
+def test_a_contract_on_a_lost_opportunity_is_not_submitted(org, customer):
+    from zhuli.sales.models import Opportunity
+
+    actor = org.actor("sales1")
+    opp = opportunity_create(actor=actor, data={"customer_id": customer.pk, "title": "谈判中", "amount": "10"})
+    c = services.agreement_create(actor=actor, kind="contract", data={
+        "customer_id": customer.pk, "title": "x", "amount": "10", "sign_date": SIGN.isoformat(),
+        "opportunity_id": opp.pk})
+    Opportunity.objects.filter(pk=opp.pk).update(status="lost")  # as an older version let it happen
+    with pytest.raises(InvalidInput) as exc:
+        services.agreement_submit(actor=actor, agreement_id=c.pk)
+    assert "opportunity_id" in exc.value.errors
+
+
+def test_a_goods_quote_takes_no_free_text_line(org, customer, physical_product):
+    with pytest.raises(InvalidInput) as exc:
+        services.quote_create(actor=org.actor("sales1"), data={"customer_id": customer.pk, "title": "扫码枪报价"},
+                              lines=[{"product_id": physical_product.pk}, {"name": "安装费", "unit_price": "50"}])
+    assert "lines.2.product_id" in exc.value.errors

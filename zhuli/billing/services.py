@@ -183,20 +183,12 @@ def _base_check(base: Decimal) -> None:
         raise InvalidInput({"amount": _("金额太小：按合同汇率折合人民币不足 ¥0.01")})
 
 
-def _paid_foreign(agreement: Agreement, *, excluding: int | None = None) -> Decimal:
+def _paid_foreign(agreement: Agreement) -> Decimal:
     """Confirmed payments in the agreement's currency (equal to received_amount for CNY)."""
     if not _foreign(agreement):
         return agreement.received_amount
-    qs = Payment.objects.filter(agreement_id=agreement.pk, status=PaymentStatus.CONFIRMED)
-    if excluding:
-        qs = qs.exclude(pk=excluding)
-    return qs.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
-
-
-def payment_base(agreement: Agreement, amount: Decimal, *, excluding: int | None = None) -> Decimal:
-    """A payment's CNY on the current confirmed totals (see _base_of_part)."""
-    return _base_of_part(agreement, amount, done_foreign=_paid_foreign(agreement, excluding=excluding),
-                         done_base=agreement.received_amount)
+    return (Payment.objects.filter(agreement_id=agreement.pk, status=PaymentStatus.CONFIRMED)
+            .aggregate(s=Sum("amount"))["s"] or Decimal("0.00"))
 
 
 def split_equal(total: Decimal, count: int) -> list[Decimal]:
@@ -464,30 +456,36 @@ def _open_plan(agreement: Agreement) -> PaymentPlan | None:
             .order_by("due_date", "number").first())
 
 
-def payment_owed(agreement: Agreement, *, excluding: int | None = None) -> Decimal:
+def _owed(agreement: Agreement, paid: Decimal) -> Decimal:
+    total = agreement.foreign_amount if _foreign(agreement) else agreement.amount
+    return max(total - paid, Decimal("0.00"))
+
+
+def payment_owed(agreement: Agreement) -> Decimal:
     """What is still owed in the agreement's currency (what the payment form offers)."""
-    if _foreign(agreement):
-        return max(agreement.foreign_amount - _paid_foreign(agreement, excluding=excluding), Decimal("0.00"))
-    return max(agreement.amount - agreement.received_amount, Decimal("0.00"))
+    return _owed(agreement, _paid_foreign(agreement))
 
 
-def _owed_check(agreement: Agreement, amount: Decimal, *, overpayment: bool, field: str = "amount",
-                excluding: int | None = None) -> None:
-    """Judged in the agreement's currency, so paying a foreign amount in full is never a cent too much."""
-    owed = payment_owed(agreement, excluding=excluding)
+def _payment_terms(agreement: Agreement, amount: Decimal, *, overpayment: bool) -> tuple[Decimal, bool]:
+    """(CNY, overpayment mark) of a payment on the totals confirmed by now. What is owed is judged in the
+    agreement's currency, so paying a foreign amount in full is never a cent too much; beyond it only as an
+    explicit overpayment, and the mark stays only on what really goes beyond."""
+    paid = _paid_foreign(agreement)
+    owed = _owed(agreement, paid)
     if amount > owed and not overpayment:
-        raise InvalidInput({field: _("超出未回款金额 %(x)s；如确为超额回款，请勾选“超额回款”")
+        raise InvalidInput({"amount": _("超出未回款金额 %(x)s；如确为超额回款，请勾选“超额回款”")
                             % {"x": in_currency(agreement, owed)}})
+    base = _base_of_part(agreement, amount, done_foreign=paid, done_base=agreement.received_amount)
+    _base_check(base)
+    return base, amount > owed
 
 
 def _confirm(actor: Actor, agreement: Agreement, payment: Payment) -> None:
-    _owed_check(agreement, payment.amount, overpayment=payment.is_overpayment, excluding=payment.pk)
+    # Judged again on the totals confirmed by now: payments may be confirmed in another order than recorded.
+    base, over = _payment_terms(agreement, payment.amount, overpayment=payment.is_overpayment)
     if payment.plan_id is None:
         plan = _open_plan(agreement)
         payment.plan_id = plan.pk if plan else None
-    # Judged again on the totals confirmed by now: payments may be confirmed in another order than recorded.
-    base = payment_base(agreement, payment.amount, excluding=payment.pk)
-    over = payment.is_overpayment and payment.amount > payment_owed(agreement, excluding=payment.pk)
     updated = Payment.objects.filter(pk=payment.pk, status=PaymentStatus.RECORDED).update(
         status=PaymentStatus.CONFIRMED, confirmed_by_id=actor.user_id, confirmed_at=timezone.now(),
         plan_id=payment.plan_id, base_amount=base, is_overpayment=over)
@@ -524,10 +522,7 @@ def payment_record(*, actor: Actor, agreement_id, data: dict) -> Payment:
             errors["plan_id"] = _("回款计划不属于该合同/订单")
     if errors:
         raise InvalidInput(errors)
-    _owed_check(agreement, amount, overpayment=overpayment)
-    overpayment = overpayment and amount > payment_owed(agreement)  # the mark only on what really goes beyond
-    base = payment_base(agreement, amount)
-    _base_check(base)
+    base, overpayment = _payment_terms(agreement, amount, overpayment=overpayment)
     payment = Payment.objects.create(
         **_copy_parties(agreement), plan=plan, number=number_next(DocType.PAYMENT, paid_on), paid_on=paid_on,
         amount=amount, base_amount=base, method=method, payer=payer or agreement.customer.name[:PAYER_MAX],
@@ -825,14 +820,17 @@ def invoice_tax_method_set(*, actor: Actor, method: str):
     return tenant_features_set(actor=actor, data={"invoice_tax_method": method})
 
 
+def _carry(agreement_ids: list[int], values: dict) -> int:
+    """Plans, payments and invoices of these agreements carry these owner / customer copies."""
+    return sum(model.objects.filter(agreement_id__in=agreement_ids).exclude(**values).update(**values)
+               for model in (PaymentPlan, Payment, Invoice))
+
+
 def billing_follow_agreement_owner(agreement: Agreement, *, old_owner_id: int | None = None,
                                    old_customer_id: int | None = None) -> int:
     """After an agreement changes owner (or customer): its plans, payments and invoices carry the new ones, so
     scopes and receivables follow. Called by the agreements services inside their transaction."""
-    values = {"owner_id": agreement.owner_id, "customer_id": agreement.customer_id}
-    changed = 0
-    for model in (PaymentPlan, Payment, Invoice):
-        changed += model.objects.filter(agreement_id=agreement.pk).exclude(**values).update(**values)
+    changed = _carry([agreement.pk], {"owner_id": agreement.owner_id, "customer_id": agreement.customer_id})
     rollup.refresh_agreement(agreement, old_owner_id=old_owner_id, old_customer_id=old_customer_id)
     return changed
 
@@ -843,7 +841,5 @@ def billing_agreements_changed(agreements: list[Agreement], *, old_owner_id: int
     owner, and the receivables rollups follow."""
     if old_owner_id is not None:
         for owner_id in {a.owner_id for a in agreements}:
-            ids = [a.pk for a in agreements if a.owner_id == owner_id]
-            for model in (PaymentPlan, Payment, Invoice):
-                model.objects.filter(agreement_id__in=ids).exclude(owner_id=owner_id).update(owner_id=owner_id)
+            _carry([a.pk for a in agreements if a.owner_id == owner_id], {"owner_id": owner_id})
     rollup.refresh_agreements(agreements, old_owner_id=old_owner_id)

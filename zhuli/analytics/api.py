@@ -12,8 +12,9 @@ from zhuli.api.auth import actor_of
 from zhuli.api.errors import responses
 from zhuli.api.schemas import Day, Id, Out, OwnerParam, Ref
 from zhuli.core.errors import InvalidInput
+from zhuli.sales.selectors import department_choices
 
-from .selectors import department_choices, funnel, preset_range
+from .selectors import funnel, preset_range
 
 router = Router(tags=["analytics"])
 

@@ -13,9 +13,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from zhuli.access.actor import Actor
-from zhuli.access.roles import Scope
 from zhuli.access.scoping import visible
-from zhuli.accounts.models import Department, User
 from zhuli.sales.board import board_stages, money, period_bounds, weighted
 from zhuli.sales.models import Opportunity, OpportunityStatus, StageKind
 from zhuli.sales.selectors import owned_by
@@ -107,32 +105,3 @@ def funnel(*, actor: Actor, date_from: datetime.date, date_to: datetime.date, de
 def funnel_chart_rows(result: Funnel) -> list[FunnelRow]:
     """The stages a funnel chart draws: the open ones and 赢单 (输单 is in the table only)."""
     return [r for r in result.rows if r.stage.kind != StageKind.LOST]
-
-
-def owner_choices(*, actor: Actor) -> list:
-    """Salespeople the viewer may filter the funnel by: those whose opportunities they see (none for own-records
-    scopes, where the funnel is theirs anyway); people who left come last, marked."""
-    grant = actor.grant("opportunities")
-    if grant is None or grant.scope == Scope.OWN:
-        return []
-    owner_ids = actor.owner_ids(grant.scope)
-    qs = visible(User, actor).only("id", "name", "is_active").order_by("-is_active", "name", "id")
-    return [u for u in qs if owner_ids is None or u.pk in owner_ids]
-
-
-def department_choices(*, actor: Actor) -> list[Department]:
-    """Departments the viewer may filter by: all of the tenant's for a whole-company scope, their own
-    department tree for department scopes, none for own-records scopes."""
-    grant = actor.grant("opportunities")
-    if grant is None or grant.scope == Scope.OWN:
-        return []
-    qs = visible(Department, actor).only("id", "name", "depth", "path").order_by("path")
-    if actor.owner_ids(grant.scope) is not None:
-        path = actor.department_path
-        if not path:
-            return []
-        qs = qs.filter(path__startswith=path)
-    departments = list(qs)
-    for d in departments:
-        d.indent = "\u3000" * d.depth
-    return departments

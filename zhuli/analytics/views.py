@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from zhuli.access.scoping import require
+from zhuli.sales.selectors import department_choices, owner_choices
 
 from .forms import PeriodForm
-from .selectors import department_choices, funnel, funnel_chart_rows, owner_choices
+from .selectors import funnel, funnel_chart_rows
 
 PRESET_LABELS = (("month", gettext_lazy("本月")), ("quarter", gettext_lazy("本季度")), ("year", gettext_lazy("本年")),
                  ("custom", gettext_lazy("自定义")))

@@ -17,15 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from zhuli.access.roles import Scope
-from zhuli.access.scoping import require, visible
-from zhuli.accounts.models import Department, User
+from zhuli.access.scoping import require
 from zhuli.preferences.models import DictionaryKind
 from zhuli.preferences.selectors import dictionary_choices
 from zhuli.web.templatetags.zhuli import money
 
 from .board import BOARD_STATUSES, BoardFilters, board, board_totals, closed_period
 from .models import OpportunityStatus, StageKind
+from .selectors import department_choices, owner_choices
 from .services import opportunity_move
 
 MAX_ID = 2**63 - 1
@@ -128,19 +127,7 @@ def _decorate(actor, columns, f: BoardFilters) -> None:
 
 
 def _options(actor) -> dict:
-    grant = actor.grant("opportunities")
-    owner_ids = actor.owner_ids(grant.scope) if grant else frozenset()
-    owners, departments = [], []
-    if grant and grant.scope != Scope.OWN:
-        owners = [u for u in visible(User, actor).only("id", "name", "is_active").order_by("-is_active", "name", "id")
-                  if owner_ids is None or u.pk in owner_ids]
-        qs = visible(Department, actor).only("id", "name", "depth", "path").order_by("path")
-        if owner_ids is not None:
-            qs = qs.filter(path__startswith=actor.department_path or "\x00")
-        departments = list(qs)
-        for d in departments:
-            d.indent = "\u3000" * d.depth
-    return {"owners": owners, "departments": departments}
+    return {"owners": owner_choices(actor=actor), "departments": department_choices(actor=actor)}
 
 
 @require_GET

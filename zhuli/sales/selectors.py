@@ -9,8 +9,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from zhuli.access.actor import Actor
+from zhuli.access.roles import Scope
 from zhuli.access.scoping import get_visible_or_404, visible
-from zhuli.accounts.models import Department
+from zhuli.accounts.models import Department, User
 from zhuli.core import text
 from zhuli.core.pagination import order_by_param
 
@@ -157,3 +158,34 @@ def opportunity_choices(*, actor: Actor, customer_id: int) -> list[tuple[int, st
 
 def days_in_stage(entered_at) -> int:
     return max(0, (timezone.now() - entered_at).days) if entered_at else 0
+
+
+# ---- filter options of the board and the funnel -----------------------------------------------------
+
+def owner_choices(*, actor: Actor) -> list:
+    """Salespeople the viewer may filter the board and the funnel by: those whose opportunities they see (none for own-records
+    scopes, where the funnel is theirs anyway); people who left come last, marked."""
+    grant = actor.grant("opportunities")
+    if grant is None or grant.scope == Scope.OWN:
+        return []
+    owner_ids = actor.owner_ids(grant.scope)
+    qs = visible(User, actor).only("id", "name", "is_active").order_by("-is_active", "name", "id")
+    return [u for u in qs if owner_ids is None or u.pk in owner_ids]
+
+
+def department_choices(*, actor: Actor) -> list[Department]:
+    """Departments the viewer may filter by: all of the tenant's for a whole-company scope, their own
+    department tree for department scopes, none for own-records scopes."""
+    grant = actor.grant("opportunities")
+    if grant is None or grant.scope == Scope.OWN:
+        return []
+    qs = visible(Department, actor).only("id", "name", "depth", "path").order_by("path")
+    if actor.owner_ids(grant.scope) is not None:
+        path = actor.department_path
+        if not path:
+            return []
+        qs = qs.filter(path__startswith=path)
+    departments = list(qs)
+    for d in departments:
+        d.indent = "\u3000" * d.depth
+    return departments

@@ -137,10 +137,52 @@ def customer_choices(*, actor: Actor, first=None, chosen=None, owned_only: bool 
 
 
 def customer_pick(*, actor: Actor, q: str, limit: int = PICK_MAX) -> list[tuple[int, str]]:
-    """(id, name) of the visible owned customers matching `q` (name, pinyin, initials, phone, contacts), most
-    recently touched first: the customer picker of the opportunity, contract, order and quote forms."""
-    qs = search(visible(Customer, actor).filter(owner__isnull=False), q)
-    return list(qs.order_by("-updated_at", "-id").values_list("id", "name")[:limit])
+    """(id, name) of the visible owned customers matching `q` (name, pinyin, initials, phone, contacts), best
+    matches first (ranked_search): the customer picker of the opportunity, contract, order and quote forms."""
+    rows = ranked_search(visible(Customer, actor).filter(owner__isnull=False), q, limit, ("id", "name"))
+    return [(r["id"], r["name"]) for r in rows]
+
+
+# How many substring matches are ranked in Python after the prefix ones: enough that the ones whose pinyin,
+# initials, short name or phone start with the query are among them, few enough to stay one index walk.
+RANK_CANDIDATES = 60
+
+
+def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...]) -> list[dict]:
+    """`limit` rows of `qs` matching `q` (search()), best first:
+
+    1. the exact name (after the duplicate check's normalisation: 华为 for 华为 or （华为）),
+    2. names starting with the query, by name,
+    3. other matches where a piece starts with the query (full pinyin `beijing`, initials `bjwls`, the short
+       name, a phone's first digits), shorter names first,
+    4. the remaining substring matches, shorter names first.
+
+    Two indexed queries, never a computed ORDER BY over every match (a common 2-character query matches
+    15,000 of 100,000 customers): groups 1–2 are a range of the (tenant, name_key) index; groups 3–4 are
+    the first RANK_CANDIDATES substring matches in name order, ranked here."""
+    needle = text.normalize_query(q)
+    if not needle:
+        return []
+    key = text.name_key(q)
+    wanted = tuple(dict.fromkeys((*columns, "id", "name", "name_key")))
+    rows: list[dict] = []
+    if key:
+        # The range lets the index find the prefix in any collation; startswith keeps it exact.
+        prefix = qs.filter(name_key__gte=key, name_key__lt=key + "\U0010ffff", name_key__startswith=key)
+        rows = sorted(prefix.order_by("name_key", "id").values(*wanted)[:limit], key=lambda r: r["name_key"] != key)
+    if len(rows) < limit:
+        if _PHONE_QUERY_RE.match(needle) and text.digits(needle):
+            needle = text.phone_key(needle)
+        seen = [r["id"] for r in rows]
+        rest = (search(qs, q).exclude(pk__in=seen).order_by("name_key", "id")
+                .values(*wanted, "search_text")[:RANK_CANDIDATES])
+
+        def rank(r):
+            starts = any(piece.startswith(needle) for piece in r["search_text"].split(text.SEP))
+            return not starts, len(r["name"]), r["name_key"], r["id"]
+
+        rows += sorted(rest, key=rank)[:limit - len(rows)]
+    return [{c: r[c] for c in columns} for r in rows]
 
 
 def customer_list(*, actor: Actor, filters: CustomerFilters | None = None, sort: str | None = None) -> QuerySet:
@@ -226,35 +268,36 @@ def recent_customers(*, actor: Actor, limit: int = 8) -> list[Customer]:
 
 
 def customer_suggest(*, actor: Actor, q: str, limit: int = 8) -> list[dict]:
-    """Autocomplete / global search: a few visible customers, best (shortest) names first."""
-    qs = search(visible(Customer, actor), q)
-    return list(qs.order_by("name_key", "id").values("id", "name", "kind", "owner__name", "owner__is_active",
-                                                      "phone", "mobile")[:limit])
+    """Autocomplete / global search: a few visible customers, the best matches first (ranked_search)."""
+    return ranked_search(visible(Customer, actor), q, limit,
+                         ("id", "name", "kind", "owner__name", "owner__is_active", "phone", "mobile"))
 
 
-DICTIONARY_COLUMNS = ("level_id", "status_id", "source_id", "industry_id")
-REGION_COLUMNS = ("province_id", "city_id", "district_id")
+DICTIONARY_COLUMNS = ("level", "status", "source", "industry")
+REGION_COLUMNS = ("province", "city")
 
 
-def customer_row_labels(*, actor: Actor, rows: list[dict]) -> dict[tuple[str, object], str]:
-    """Names of the picklist values and regions on one page of rows, in two small queries:
-    {("level_id", 7): "A 类（重点）", ("province_id", "44"): "广东省", …}."""
+def with_row_labels(qs: QuerySet) -> QuerySet:
+    """The picklist and region names of each row as `<field>_label`, each a scalar subquery on its primary key.
+
+    Not joins: an 8-table join cost PostgreSQL 36–63 ms of planning at 100,000 customers for 1 ms of
+    execution (bench/). Not a second query per page either: PostgreSQL evaluates these after ORDER BY …
+    LIMIT, so they cost 20 index probes and save two round trips and their compilation."""
+    from django.db.models import OuterRef, Subquery
+
     from zhuli.core.models import Region
     from zhuli.preferences.models import DictionaryItem
 
-    item_ids = {r[c] for r in rows for c in DICTIONARY_COLUMNS if r.get(c)}
-    codes = {r[c] for r in rows for c in REGION_COLUMNS if r.get(c)}
-    items = dict(visible(DictionaryItem, actor).filter(pk__in=item_ids).values_list("id", "name")) if item_ids else {}
-    regions = dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-    labels = {}
-    for r in rows:
-        for c in DICTIONARY_COLUMNS:
-            if r.get(c) in items:
-                labels[(c, r[c])] = items[r[c]]
-        for c in REGION_COLUMNS:
-            if r.get(c) in regions:
-                labels[(c, r[c])] = regions[r[c]]
-    return labels
+    names = {
+        f"{c}_label": Subquery(
+            DictionaryItem.objects.filter(tenant_id=OuterRef("tenant_id"), pk=OuterRef(f"{c}_id")).values("name")[:1])
+        for c in DICTIONARY_COLUMNS
+    }
+    names |= {
+        f"{c}_label": Subquery(Region.objects.filter(code=OuterRef(f"{c}_id")).values("name")[:1])
+        for c in REGION_COLUMNS
+    }
+    return qs.annotate(**names)
 
 
 # ---- the pool (公海) ----------------------------------------------------------------------------------

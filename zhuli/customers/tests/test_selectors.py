@@ -110,8 +110,11 @@ def test_recent_and_suggest_are_bounded(org, fifty, django_assert_num_queries):
     with django_assert_num_queries(2):
         recent = [c.name for c in recent_customers(actor=actor)]
     assert len(recent) == 3
+    # The names that start with the query, then (if they are too few) the other matches: at most two queries.
     with django_assert_num_queries(1):
         assert len(customer_suggest(actor=actor, q="工厂", limit=8)) == 8
+    with django_assert_num_queries(2):
+        assert len(customer_suggest(actor=actor, q="厂", limit=8)) == 8
 
 
 # ---- filters and sorting --------------------------------------------------------------------
@@ -199,11 +202,32 @@ def test_contact_list_search_and_order(org):
     assert [c.name for c in contact_list(actor=actor, q="测试公司")] == ["甲", "丙", "乙"]
 
 
-def test_suggest_puts_shorter_names_first(org):
-    for name in ("华为技术有限公司", "华为", "深圳华为终端"):
+def test_suggest_puts_the_exact_name_then_prefixes_then_shorter_names_first(org):
+    # 北京… sorts before 华为 by code point, so a plain name order would put it first.
+    for name in ("北京华为数字技术有限公司", "华为技术有限公司", "深圳华为终端", "华为（深圳）", "华为", "华为云"):
         CustomerFactory(owner=org["sales1"], name=name)
     assert [r["name"] for r in customer_suggest(actor=org.actor("sales1"), q="华为")] == [
-        "华为", "华为技术有限公司", "深圳华为终端"]
+        "华为", "华为（深圳）", "华为云", "华为技术有限公司", "深圳华为终端", "北京华为数字技术有限公司"]
+    # The duplicate check's normalisation: full-width brackets and spaces do not hide the exact name.
+    assert customer_suggest(actor=org.actor("sales1"), q=" 华为(深圳) ")[0]["name"] == "华为（深圳）"
+
+
+def test_suggest_ranks_pinyin_and_initials_prefixes_before_other_matches(org):
+    for name in ("安徽华为", "华为技术有限公司", "北京华为"):
+        CustomerFactory(owner=org["sales1"], name=name)
+    # "hw" starts the initials of 华为技术 (hwjsyxgs) and sits inside the others' (ahhw, bjhw).
+    assert customer_suggest(actor=org.actor("sales1"), q="hw")[0]["name"] == "华为技术有限公司"
+    assert customer_suggest(actor=org.actor("sales1"), q="beijing")[0]["name"] == "北京华为"
+    # Among matches that do not start with the query, the shorter name first.
+    assert [r["name"] for r in customer_suggest(actor=org.actor("sales1"), q="huawei")] == [
+        "华为技术有限公司", "北京华为", "安徽华为"]
+
+
+def test_suggest_keeps_to_the_scope_in_both_steps(org):
+    CustomerFactory(owner=org["sales2"], name="华为")
+    CustomerFactory(owner=org["sales2"], name="深圳华为")
+    mine = CustomerFactory(owner=org["sales1"], name="华为云")
+    assert [r["id"] for r in customer_suggest(actor=org.actor("sales1"), q="华为")] == [mine.pk]
 
 
 NAME_ALPHABET = "北京沃力森信息技术有限公司华为深圳平安银行重庆长安汽车abcxyz0123"

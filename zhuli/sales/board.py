@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When, Window
 from django.db.models.functions import RowNumber
 
 from zhuli.access.actor import Actor
@@ -100,11 +100,6 @@ def _kind_conditions(actor: Actor, f: BoardFilters) -> tuple[Q, Q]:
     return open_q, Q(closed_at__gte=start, closed_at__lt=end)
 
 
-def _stage_conditions(actor: Actor, f: BoardFilters, stages: list[Stage]) -> dict[int, Q]:
-    open_q, closed_q = _kind_conditions(actor, f)
-    return {s.pk: Q(stage_id=s.pk) & (open_q if s.kind == StageKind.OPEN else closed_q) for s in stages}
-
-
 def board_queryset(*, actor: Actor, filters: BoardFilters, stages: list[Stage]) -> QuerySet:
     """Every opportunity the board counts (all columns): one condition per kind of stage, not per stage."""
     f = filters
@@ -128,8 +123,8 @@ def board_parts(*, actor: Actor, filters: BoardFilters, stages: list[Stage]) -> 
     return parts
 
 
-CARD_COLUMNS = ("id", "title", "amount", "close_date", "stage_id", "status", "probability", "stage_entered_at",
-                "customer_id", "customer__name", "owner_id", "owner__name", "owner__is_active")
+CARD_COLUMNS = ("id", "title", "amount", "close_date", "closed_at", "stage_id", "status", "probability",
+                "stage_entered_at", "customer_id", "customer__name", "owner_id", "owner__name", "owner__is_active")
 
 
 @dataclass
@@ -147,6 +142,7 @@ class Card:
     title: str
     amount: Decimal
     close_date: datetime.date | None
+    closed_at: datetime.datetime | None
     stage_id: int
     status: str
     probability: int
@@ -157,40 +153,100 @@ class Card:
     @classmethod
     def of(cls, row: dict) -> Card:
         return cls(pk=row["id"], title=row["title"], amount=row["amount"], close_date=row["close_date"],
-                   stage_id=row["stage_id"], status=row["status"], probability=row["probability"],
-                   stage_entered_at=row["stage_entered_at"],
+                   closed_at=row["closed_at"], stage_id=row["stage_id"], status=row["status"],
+                   probability=row["probability"], stage_entered_at=row["stage_entered_at"],
                    customer=Named(row["customer_id"], row["customer__name"]),
                    owner=Named(row["owner_id"], row["owner__name"],
                                owner_display(row["owner__name"], row["owner__is_active"])))
 
 
-def _card_rows(actor: Actor, f: BoardFilters, stages: list[Stage], limit: int) -> list[dict]:
-    """The first `limit` cards of every column (by expected close date, id) in ONE query: on PostgreSQL a
-    UNION ALL of one LIMITed select per column (each walks the (tenant, close_date, id) index and stops);
-    elsewhere a window numbering each column's rows."""
+def card_order(stage: Stage) -> tuple:
+    """Cards of an open column by expected close date (soonest first, none last); of 赢单 / 输单 by when they
+    closed, the latest first. Each is a range of one index, (tenant, stage, status, close_date, id) or
+    (tenant, stage, closed_at, id): walking close dates for a month's wins read 45,000 index rows at 100,000."""
+    if stage.kind == StageKind.OPEN:
+        return F("close_date").asc(nulls_last=True), F("id").asc()
+    # Plain DESC (nulls first) is the index read backwards; the closed period leaves no NULL closed_at anyway.
+    return F("closed_at").desc(), F("id").desc()
+
+
+def card_sort_key(stage: Stage):
+    """card_order in Python, for the cards of one column once fetched."""
+    if stage.kind == StageKind.OPEN:
+        return lambda c: (c.close_date is None, c.close_date or datetime.date.min, c.pk)
+    return lambda c: (c.closed_at is None, -(c.closed_at.timestamp() if c.closed_at else 0), -c.pk)
+
+
+# A stage id no row has: it marks where a column's stage goes in the SQL compiled for its kind.
+_STAGE_SLOT = -7_301_985_431
+
+
+def _card_union(actor: Actor, f: BoardFilters, stages: list[Stage], limit: int) -> list[dict]:
+    """PostgreSQL: one LIMITed select per column (and per status when an open column shows every not-closed
+    status: status IN (…) would sort the whole column), joined by UNION ALL.
+
+    The selects of one kind differ only in their stage, so each kind is compiled once by the ORM, from
+    the same scoped queryset, with a marker where the stage goes, and the union is that SQL repeated with
+    each column's stage bound there. Compiling every part cost 0.9 ms each (5.6 ms for six columns, 13 ms
+    with every status) against 3 ms for running the whole query at 100,000 opportunities."""
     base = owned_by(visible(Opportunity, actor), actor, owner=f.owner, department_id=f.department)
-    conditions = _stage_conditions(actor, f, stages)
-    order = (F("close_date").asc(nulls_last=True), F("id").asc())
+    open_q, closed_q = _kind_conditions(actor, f)
+    statuses = OPEN_STATUSES if f.status == "all" else (None,)
+    compiled: dict[tuple, tuple[str, list, int]] = {}
+    sql_parts, params = [], []
+    for stage in stages:
+        is_open = stage.kind == StageKind.OPEN
+        for status in statuses if is_open else (None,):
+            key = (is_open, status)
+            if key not in compiled:
+                qs = (base.filter(Q(stage_id=_STAGE_SLOT) & (open_q if is_open else closed_q),
+                                  **({"status": status} if status else {}))
+                      .values(*CARD_COLUMNS).order_by(*card_order(stage))[:limit])
+                sql, part_params = qs.query.get_compiler(using=qs.db).as_sql()
+                part_params = list(part_params)
+                if part_params.count(_STAGE_SLOT) != 1:
+                    raise AssertionError("the board's card query must bind the stage exactly once")
+                compiled[key] = (sql, part_params, part_params.index(_STAGE_SLOT))
+            sql, part_params, slot = compiled[key]
+            sql_parts.append(f"({sql})")
+            params += [*part_params[:slot], stage.pk, *part_params[slot + 1:]]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql_parts), params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _card_rows(actor: Actor, f: BoardFilters, stages: list[Stage], limit: int) -> list[dict]:
+    """The first `limit` cards of every column (card_order) in ONE query: on PostgreSQL a UNION ALL of one
+    LIMITed select per column (each one index range that stops after `limit` rows); elsewhere a window
+    numbering each column's rows."""
     if connection.features.supports_slicing_ordering_in_compound:
-        parts = [base.filter(conditions[s.pk]).values(*CARD_COLUMNS).order_by(*order)[:limit] for s in stages]
-        return list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
+        return _card_union(actor, f, stages, limit)
+    # SQLite (the demo's and the tests' sizes): one window for both kinds; in a column of one kind the other
+    # kind's key is NULL on every row.
+    closed = [s.pk for s in stages if s.kind != StageKind.OPEN]
+    open_key = Case(When(stage_id__in=closed, then=None), default=F("close_date"))
+    closed_key = Case(When(stage_id__in=closed, then=F("closed_at")), default=None)
+    tie = Case(When(stage_id__in=closed, then=-F("id")), default=F("id"), output_field=BigIntegerField())
+    order = [open_key.asc(nulls_last=True), closed_key.desc(nulls_last=True), tie.asc()]
     ranked = (board_queryset(actor=actor, filters=f, stages=stages)
-              .annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=list(order)))
+              .annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=order))
               .filter(rank__lte=limit))
-    return list(ranked.values(*CARD_COLUMNS).order_by(*order))
+    return list(ranked.values(*CARD_COLUMNS))
 
 
 def board(*, actor: Actor, filters: BoardFilters | None = None, cards_per_column: int = CARDS_PER_COLUMN) -> list[Column]:
-    """The columns of the board with their totals and first cards (by expected close date, id)."""
+    """The columns of the board with their totals and first cards (card_order)."""
     f = filters or BoardFilters()
     stages = board_stages(actor=actor)
     columns = {s.pk: Column(stage=s) for s in stages}
     if not columns:
         return []
     # Grouped by probability too, so the weighted sum is Σ probability × Σ amount (no per-row multiplication).
-    totals = [row for part in board_parts(actor=actor, filters=f, stages=stages)
-              for row in part.order_by().values("stage_id", "probability").annotate(n=Count("id"),
-                                                                                    sum_amount=Sum("amount"))]
+    # One query: the two parts' GROUP BYs joined by UNION ALL, each still its own index range.
+    grouped = [part.order_by().values("stage_id", "probability").annotate(n=Count("id"), sum_amount=Sum("amount"))
+               for part in board_parts(actor=actor, filters=f, stages=stages)]
+    totals = list(grouped[0].union(*grouped[1:], all=True)) if len(grouped) > 1 else list(grouped[0]) if grouped else []
     weighted_sums: dict[int, Decimal] = {}
     for row in totals:
         column = columns.get(row["stage_id"])
@@ -207,7 +263,7 @@ def board(*, actor: Actor, filters: BoardFilters | None = None, cards_per_column
         for row in _card_rows(actor, f, busy, cards_per_column):
             columns[row["stage_id"]].cards.append(Card.of(row))
         for column in columns.values():
-            column.cards.sort(key=lambda c: (c.close_date is None, c.close_date or datetime.date.min, c.pk))
+            column.cards = sorted(column.cards, key=card_sort_key(column.stage))[:cards_per_column]
     return list(columns.values())
 
 

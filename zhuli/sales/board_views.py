@@ -94,6 +94,7 @@ class CardRenderer:
         self.detail = reverse("sales:detail", args=[0])
         self.no_date = _("未定成交日")
         self.late = _("已过预计成交日期")
+        self.days_text: dict[int, str] = {}
 
     def __call__(self, card, *, oob: bool = False) -> SafeString:
         # Every value goes through html.escape (the same five characters Django escapes): format_html's lazy
@@ -104,7 +105,9 @@ class CardRenderer:
         close = card.close_date.isoformat() if card.close_date else self.no_date
         late = (f' title="{escape(self.late)}"', '<i class="bi bi-exclamation-circle" aria-hidden="true"></i> ',
                 " zl-overdue", "text-danger fw-semibold") if overdue else ("", "", "", "text-secondary")
-        days_text = ngettext("本阶段 %(days)s 天", "本阶段 %(days)s 天", days) % {"days": days}
+        days_text = self.days_text.get(days)
+        if days_text is None:  # a board holds a few dozen distinct ages: translate each once
+            days_text = self.days_text[days] = ngettext("本阶段 %(days)s 天", "本阶段 %(days)s 天", days) % {"days": days}
         oob_attr = ' hx-swap-oob="true"' if oob else ""
         href = self.detail.replace("/0/", f"/{card.pk}/")
         return SafeString(

@@ -132,9 +132,15 @@ class Opportunity(TenantModel):
             # Covering (PostgreSQL): the board's and funnel's per-stage totals read the index alone.
             models.Index(fields=["tenant", "status", "stage", "probability"], include=["amount", "owner", "id"],
                          name="sales_opp_board_totals"),
-            models.Index(fields=["tenant", "owner", "status", "close_date"], name="sales_opp_owner"),
+            # Covering too: one salesperson's (or a team's) column totals read the index alone.
+            models.Index(fields=["tenant", "owner", "status", "close_date"], include=["stage", "probability", "amount", "id"],
+                         name="sales_opp_owner"),
             models.Index(fields=["tenant", "customer"], name="sales_opp_customer"),
             models.Index(fields=["tenant", "close_date", "id"], name="sales_opp_close"),
+            # The board's cards (board.card_order): each column is one range of one of these.
+            models.Index(fields=["tenant", "stage", "status", "close_date", "id"], name="sales_opp_stage_close"),
+            models.Index(fields=["tenant", "stage", "closed_at", "id"], include=["owner", "probability", "amount"],
+                         name="sales_opp_stage_closed"),
             models.Index(fields=["tenant", "closed_at"], name="sales_opp_closed"),
             models.Index(fields=["tenant", "created_at"], name="sales_opp_created"),
         ]

@@ -74,12 +74,47 @@ def test_cards_are_capped_per_column_and_the_queries_do_not_grow(org, st, django
                         close_date=day("2026-12-01") + datetime.timedelta(days=i))
     actor = org.actor("boss")
     actor.grants  # noqa: B018 — loaded once per request by the middleware
-    with django_assert_num_queries(4):  # stages, grouped totals of open and of closed stages, cards of every column
+    with django_assert_num_queries(3):  # stages, grouped totals of open and closed stages, cards of every column
         columns = board(actor=actor, cards_per_column=3)
     c = columns_by_name(columns)
     assert c["初步接洽"].count == 6 and len(c["初步接洽"].cards) == 3 and c["初步接洽"].more
     assert [card.amount for card in c["需求确认"].cards] == [Decimal("0"), Decimal("1"), Decimal("2")]
     assert c["需求确认"].cards[0].customer.name and c["需求确认"].cards[0].owner.name
+
+
+def test_won_and_lost_cards_show_the_latest_closed_first_and_are_capped(org, st):
+    t = org.tenant
+    now = timezone.now()
+    month_start = datetime.datetime.combine(t.today().replace(day=1), datetime.time.min, tzinfo=t.zone)
+    ages = [datetime.timedelta(minutes=m) for m in (1, 5, 3, 2, 4)]
+    made = [opportunity(t, org["sales1"], st["赢单"], title=f"赢{i}", closed_at=max(now - age, month_start),
+                        close_date=day("2026-01-01") + datetime.timedelta(days=i))
+            for i, age in enumerate(ages)]
+    opportunity(t, org["sales1"], st["输单"], title="输", closed_at=now)
+    columns = columns_by_name(board(actor=org.actor("boss"), cards_per_column=3))
+    won = columns["赢单"]
+    newest = sorted(made, key=lambda o: (o.closed_at, o.pk), reverse=True)[:3]
+    assert won.count == 5 and won.more
+    assert [c.pk for c in won.cards] == [o.pk for o in newest]
+    assert [c.title for c in columns["输单"].cards] == ["输"]
+    # Open columns keep the soonest expected close date first.
+    opportunity(t, org["sales1"], st["初步接洽"], title="晚", close_date=day("2027-03-01"))
+    opportunity(t, org["sales1"], st["初步接洽"], title="无日期")
+    opportunity(t, org["sales1"], st["初步接洽"], title="早", close_date=day("2027-01-01"))
+    cards = columns_by_name(board(actor=org.actor("boss")))["初步接洽"].cards
+    assert [c.title for c in cards] == ["早", "晚", "无日期"]
+
+
+def test_every_status_column_keeps_the_soonest_cards_across_statuses(org, st):
+    t = org.tenant
+    for i, status in enumerate(["tracking", "on_hold", "invalid", "tracking", "on_hold", "invalid", "won"]):
+        stage = st["赢单"] if status == "won" else st["方案报价"]
+        opportunity(t, org["sales1"], stage, title=f"{status}{i}", status=status,
+                    close_date=day("2027-01-01") + datetime.timedelta(days=6 - i))
+    column = columns_by_name(board(actor=org.actor("boss"), filters=BoardFilters(status="all"),
+                                   cards_per_column=4))["方案报价"]
+    assert column.count == 6 and column.more
+    assert [c.title for c in column.cards] == ["invalid5", "on_hold4", "tracking3", "invalid2"]
 
 
 def test_page_query_count_does_not_grow_with_the_data(org, st, client, django_assert_max_num_queries):

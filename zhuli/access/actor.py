@@ -71,6 +71,12 @@ class Actor:
     def department_path(self) -> str | None:
         if self.department_id is None:
             return None
+        # Both doors (the session's user and the API token's) load the user with the department: no query.
+        user = self.user
+        if user is not None and user._meta.get_field("department").is_cached(user):
+            department = user.department
+            if department is not None and department.pk == self.department_id:
+                return department.path
         from zhuli.accounts.models import Department
         from zhuli.tenancy.unscoped import for_tenant
 

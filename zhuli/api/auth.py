@@ -50,7 +50,7 @@ class BearerAuth(HttpBearer):
         key = (token or "").strip()
         row = None
         if key and len(key) <= 200:
-            row = (ApiToken.objects.select_related("user", "user__tenant")
+            row = (ApiToken.objects.select_related("user", "user__tenant", "user__department")
                    .filter(key_hash=ApiToken.hash(key)).first())
         if row is None:
             raise AuthenticationError(401, _("API 令牌无效或已被撤销"))

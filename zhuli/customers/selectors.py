@@ -139,7 +139,8 @@ def customer_choices(*, actor: Actor, first=None, chosen=None, owned_only: bool 
 def customer_pick(*, actor: Actor, q: str, limit: int = PICK_MAX) -> list[tuple[int, str]]:
     """(id, name) of the visible owned customers matching `q` (name, pinyin, initials, phone, contacts), best
     matches first (ranked_search): the customer picker of the opportunity, contract, order and quote forms."""
-    rows = ranked_search(visible(Customer, actor).filter(owner__isnull=False), q, limit, ("id", "name"))
+    rows = ranked_search(visible(Customer, actor).filter(owner__isnull=False), q, limit, ("id", "name"),
+                         prefer_owner=actor.user_id)
     return [(r["id"], r["name"]) for r in rows]
 
 
@@ -148,14 +149,17 @@ def customer_pick(*, actor: Actor, q: str, limit: int = PICK_MAX) -> list[tuple[
 RANK_CANDIDATES = 60
 
 
-def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...]) -> list[dict]:
+def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...], *,
+                  prefer_owner: int | None = None) -> list[dict]:
     """`limit` rows of `qs` matching `q` (search()), best first:
 
     1. the exact name (after the duplicate check's normalisation: 华为 for 华为 or （华为）),
     2. names starting with the query, by name,
     3. other matches where a piece starts with the query (full pinyin `beijing`, initials `bjwls`, the short
        name, a phone's first digits), shorter names first,
-    4. the remaining substring matches, shorter names first.
+    4. the remaining substring matches, shorter names first;
+
+    inside each group the customers of `prefer_owner` (the searcher) come before the others.
 
     Two indexed queries, never a computed ORDER BY over every match (a common 2-character query matches
     15,000 of 100,000 customers): groups 1–2 are a range of the (tenant, name_key) index; groups 3–4 are
@@ -164,12 +168,13 @@ def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...]) ->
     if not needle:
         return []
     key = text.name_key(q)
-    wanted = tuple(dict.fromkeys((*columns, "id", "name", "name_key")))
+    wanted = tuple(dict.fromkeys((*columns, "id", "name", "name_key", "owner_id")))
     rows: list[dict] = []
     if key:
         # The range lets the index find the prefix in any collation; startswith keeps it exact.
         prefix = qs.filter(name_key__gte=key, name_key__lt=key + "\U0010ffff", name_key__startswith=key)
-        rows = sorted(prefix.order_by("name_key", "id").values(*wanted)[:limit], key=lambda r: r["name_key"] != key)
+        rows = sorted(prefix.order_by("name_key", "id").values(*wanted)[:limit],
+                      key=lambda r: (r["name_key"] != key, prefer_owner is not None and r["owner_id"] != prefer_owner))
     if len(rows) < limit:
         if _PHONE_QUERY_RE.match(needle) and text.digits(needle):
             needle = text.phone_key(needle)
@@ -179,7 +184,8 @@ def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...]) ->
 
         def rank(r):
             starts = any(piece.startswith(needle) for piece in r["search_text"].split(text.SEP))
-            return not starts, len(r["name"]), r["name_key"], r["id"]
+            theirs = prefer_owner is not None and r["owner_id"] != prefer_owner
+            return not starts, theirs, len(r["name"]), r["name_key"], r["id"]
 
         rows += sorted(rest, key=rank)[:limit - len(rows)]
     return [{c: r[c] for c in columns} for r in rows]
@@ -268,9 +274,11 @@ def recent_customers(*, actor: Actor, limit: int = 8) -> list[Customer]:
 
 
 def customer_suggest(*, actor: Actor, q: str, limit: int = 8) -> list[dict]:
-    """Autocomplete / global search: a few visible customers, the best matches first (ranked_search)."""
+    """Autocomplete / global search: a few visible customers, the best matches first, the searcher's own
+    before others as good (ranked_search)."""
     return ranked_search(visible(Customer, actor), q, limit,
-                         ("id", "name", "kind", "owner__name", "owner__is_active", "phone", "mobile"))
+                         ("id", "name", "kind", "owner__name", "owner__is_active", "phone", "mobile"),
+                         prefer_owner=actor.user_id)
 
 
 DICTIONARY_COLUMNS = ("level", "status", "source", "industry")

@@ -94,17 +94,25 @@ class CardRenderer:
         self.detail = reverse("sales:detail", args=[0])
         self.no_date = _("未定成交日")
         self.late = _("已过预计成交日期")
+        self.zone = actor.tenant.zone
+        self.closed_on = {OpportunityStatus.WON: _("赢单日期"), OpportunityStatus.LOST: _("输单日期")}
         self.days_text: dict[int, str] = {}
 
     def __call__(self, card, *, oob: bool = False) -> SafeString:
         # Every value goes through html.escape (the same five characters Django escapes): format_html's lazy
         # wrappers cost more than the board's queries at 180 cards.
         days = max(0, (self.now - card.stage_entered_at).days)
-        overdue = bool(card.close_date and card.close_date < self.today
-                       and card.status not in (OpportunityStatus.WON, OpportunityStatus.LOST))
-        close = card.close_date.isoformat() if card.close_date else self.no_date
-        late = (f' title="{escape(self.late)}"', '<i class="bi bi-exclamation-circle" aria-hidden="true"></i> ',
-                " zl-overdue", "text-danger fw-semibold") if overdue else ("", "", "", "text-secondary")
+        closed = card.status in (OpportunityStatus.WON, OpportunityStatus.LOST) and card.closed_at is not None
+        overdue = bool(not closed and card.close_date and card.close_date < self.today)
+        if closed:
+            # 赢单 / 输单 cards are ordered by when they closed, and say that day (the tenant's) instead of the
+            # expected one, with what it is in the title.
+            close = timezone.localtime(card.closed_at, self.zone).date().isoformat()
+            late = (f' title="{escape(self.closed_on[card.status])}"', "", "", "text-secondary")
+        else:
+            close = card.close_date.isoformat() if card.close_date else self.no_date
+            late = (f' title="{escape(self.late)}"', '<i class="bi bi-exclamation-circle" aria-hidden="true"></i> ',
+                    " zl-overdue", "text-danger fw-semibold") if overdue else ("", "", "", "text-secondary")
         days_text = self.days_text.get(days)
         if days_text is None:  # a board holds a few dozen distinct ages: translate each once
             days_text = self.days_text[days] = ngettext("本阶段 %(days)s 天", "本阶段 %(days)s 天", days) % {"days": days}

@@ -223,6 +223,15 @@ def test_suggest_ranks_pinyin_and_initials_prefixes_before_other_matches(org):
         "华为技术有限公司", "北京华为", "安徽华为"]
 
 
+def test_suggest_puts_the_searchers_own_customers_first_among_equal_matches(org):
+    colleague = CustomerFactory(owner=org["sales2"], name="北京华为")
+    mine = CustomerFactory(owner=org["manager1"], name="深圳华为")
+    exact = CustomerFactory(owner=org["sales2"], name="华为")
+    # manager1 sees the team's customers; the exact name still leads, then their own before sales2's.
+    assert [r["id"] for r in customer_suggest(actor=org.actor("manager1"), q="华为")] == [
+        exact.pk, mine.pk, colleague.pk]
+
+
 def test_suggest_keeps_to_the_scope_in_both_steps(org):
     CustomerFactory(owner=org["sales2"], name="华为")
     CustomerFactory(owner=org["sales2"], name="深圳华为")

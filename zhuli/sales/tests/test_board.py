@@ -142,6 +142,20 @@ def test_overdue_close_date_is_marked(org, st, client):
     assert "zl-board-card zl-overdue" in html and "已过预计成交日期" in html
 
 
+def test_a_won_card_says_the_day_it_was_won_in_the_tenants_zone(org, st, client):
+    today = org.tenant.today()
+    # 00:10 in Shanghai is the previous day in UTC: the card must still say today.
+    won_at = datetime.datetime.combine(today, datetime.time(0, 10), tzinfo=org.tenant.zone)
+    opportunity(org.tenant, org["sales1"], st["赢单"], title="刚赢的", closed_at=won_at,
+                close_date=today + datetime.timedelta(days=20))
+    client.force_login(org["sales1"])
+    html = client.get("/opportunities/board/").content.decode()
+    card = html[html.index("刚赢的"):]
+    card = card[:card.index("</article>")]
+    assert f'title="赢单日期">{today.isoformat()}' in card
+    assert (today + datetime.timedelta(days=20)).isoformat() not in card and "zl-overdue" not in card
+
+
 # ---- the drop ---------------------------------------------------------------------------------------------
 
 

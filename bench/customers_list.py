@@ -43,6 +43,18 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+def machine_speed() -> str:
+    """How fast the CPU is right now: this machine's (shared, 2-core) speed varies by ±30 % from one hour to the
+    next, and Python and PostgreSQL share it, so figures from two runs compare only next to this line."""
+    timings = []
+    for _ in range(3):
+        started, x = time.perf_counter(), 0
+        for i in range(2_000_000):
+            x += i
+        timings.append((time.perf_counter() - started) * 1000)
+    return f"CPU check: a 2M-step Python loop took {min(timings):.0f} ms (44–52 ms on this machine when quiet)"
+
+
 @dataclass
 class Timing:
     """One request timed: its query count, its latency, and the SELECTs it ran timed again on a raw cursor."""
@@ -160,7 +172,7 @@ def main() -> None:
     ]
 
     print(f"\n{total} customers in the demo tenant; {args.runs} runs per case; PostgreSQL "
-          f"{connection.pg_version // 10000}\n")
+          f"{connection.pg_version // 10000}; {machine_speed()}\n")
     header = (f"{'as':<7} {'case':<44} {'rows':>6} {'count':>7} {'qs':>3} {'median':>8} {'p95':>8} {'raw':>7} "
               f"{'ratio':>6}  slowest SQL")
     print(header)

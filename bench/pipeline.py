@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from customers_list import ensure_database, time_request  # noqa: E402
+from customers_list import ensure_database, machine_speed, time_request  # noqa: E402
 
 
 def top_up(tenant, target: int, seed: int = 3) -> int:
@@ -188,7 +188,7 @@ def main() -> None:
     ]
 
     print(f"\n{total} opportunities in the demo tenant; {args.runs} runs per case; PostgreSQL "
-          f"{connection.pg_version // 10000}\n")
+          f"{connection.pg_version // 10000}; {machine_speed()}\n")
     header = (f"{'as':<9} {'case':<36} {'qs':>3} {'median':>8} {'p95':>8} {'raw':>7} {'ratio':>6}  "
               f"{'main SQL':>9}")
     print(header)

@@ -112,13 +112,16 @@ class PageParams(BaseModel):
 
 
 def page_of(qs: QuerySet | Iterable, params: PageParams, row: Callable[[Any], dict] | None = None,
-            *, counted: QuerySet | None = None) -> dict:
+            *, counted: QuerySet | None = None, late: Callable[[QuerySet], Iterable] | None = None) -> dict:
     """`{"items", "count"}` for one page; the count query is skipped when the page shows it anyway.
 
-    `counted` is the same rows before `values()`: counting it needs none of the joins the page does."""
+    `counted` is the same rows before `values()`: counting it needs none of the joins the page does.
+    `late(page_ids)` reads the page's rows from a subquery of their ids (a deferred join, still one query):
+    what costs per row (names of related records) is then computed for the page only, not for every row
+    that OFFSET skips."""
     page, size = clamp_page(params.page), clamp_page_size(params.page_size)
     start = (page - 1) * size
-    rows = list(qs[start:start + size])
+    rows = list(late(qs.values("pk")[start:start + size]) if late is not None else qs[start:start + size])
     if rows and len(rows) < size or page == 1 and not rows:
         # A short page is the last one: its position is the count.
         count = start + len(rows)

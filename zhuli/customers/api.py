@@ -165,8 +165,8 @@ def customer_items(request, filters: Query[CustomerQuery]):
     )
     actor = actor_of(request)
     qs = customer_list(actor=actor, filters=f, sort=filters.sort)
-    page = page_of(with_row_labels(qs).values(*ROW_COLUMNS), filters, _row, counted=qs)
-    return page
+    return page_of(qs, filters, _row, counted=qs,
+                   late=lambda page_ids: with_row_labels(qs.filter(pk__in=page_ids)).values(*ROW_COLUMNS))
 
 
 # ---- customers: detail and writes --------------------------------------------------------------------

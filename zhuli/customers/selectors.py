@@ -144,9 +144,10 @@ def customer_pick(*, actor: Actor, q: str, limit: int = PICK_MAX) -> list[tuple[
     return [(r["id"], r["name"]) for r in rows]
 
 
-# How many substring matches are ranked in Python after the prefix ones: enough that the ones whose pinyin,
-# initials, short name or phone start with the query are among them, few enough to stay one index walk.
-RANK_CANDIDATES = 60
+# Groups 3 and 4 of ranked_search are ranked among this many of the query's matches: all of them for any query
+# typed beyond its first characters, and a bounded read (one page of the bigram index) for 科技 or 有限公司,
+# which match most of 100,000 customers and would otherwise be sorted whole on every keystroke.
+RANK_POOL = 500
 
 
 def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...], *,
@@ -154,40 +155,39 @@ def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...], *,
     """`limit` rows of `qs` matching `q` (search()), best first:
 
     1. the exact name (after the duplicate check's normalisation: 华为 for 华为 or （华为）),
-    2. names starting with the query, by name,
-    3. other matches where a piece starts with the query (full pinyin `beijing`, initials `bjwls`, the short
-       name, a phone's first digits), shorter names first,
-    4. the remaining substring matches, shorter names first;
+    2. other names starting with the query,
+    3. matches where a piece of the search text starts with the query (full pinyin `beijing`, initials
+       `bjwls`, the short name, a phone's first digits, a contact's name),
+    4. the other substring matches;
 
-    inside each group the customers of `prefer_owner` (the searcher) come before the others.
+    inside each, the customers of `prefer_owner` (the searcher) first, then shorter names, then by name.
+    Groups 1–2 are a range of the (tenant, name_key) index; 3–4 (only when 1–2 leave room) are ranked among
+    RANK_POOL of the matches. Two queries."""
+    from django.db.models import Case, IntegerField, Value, When
+    from django.db.models.functions import Length
 
-    Two indexed queries, never a computed ORDER BY over every match (a common 2-character query matches
-    15,000 of 100,000 customers): groups 1–2 are a range of the (tenant, name_key) index; groups 3–4 are
-    the first RANK_CANDIDATES substring matches in name order, ranked here."""
     needle = text.normalize_query(q)
     if not needle:
         return []
     key = text.name_key(q)
-    wanted = tuple(dict.fromkeys((*columns, "id", "name", "name_key", "owner_id")))
+    mine = (Case(When(owner_id=prefer_owner, then=0), default=1, output_field=IntegerField())
+            if prefer_owner is not None else Value(0, output_field=IntegerField()))
+    wanted = tuple(dict.fromkeys((*columns, "id")))
     rows: list[dict] = []
     if key:
         # The range lets the index find the prefix in any collation; startswith keeps it exact.
         prefix = qs.filter(name_key__gte=key, name_key__lt=key + "\U0010ffff", name_key__startswith=key)
-        rows = sorted(prefix.order_by("name_key", "id").values(*wanted)[:limit],
-                      key=lambda r: (r["name_key"] != key, prefer_owner is not None and r["owner_id"] != prefer_owner))
+        exact = Case(When(name_key=key, then=0), default=1, output_field=IntegerField())
+        rows = list(prefix.annotate(_exact=exact, _mine=mine, _len=Length("name"))
+                    .order_by("_exact", "_mine", "_len", "name_key", "id").values(*wanted)[:limit])
     if len(rows) < limit:
         if _PHONE_QUERY_RE.match(needle) and text.digits(needle):
             needle = text.phone_key(needle)
-        seen = [r["id"] for r in rows]
-        rest = (search(qs, q).exclude(pk__in=seen).order_by("name_key", "id")
-                .values(*wanted, "search_text")[:RANK_CANDIDATES])
-
-        def rank(r):
-            starts = any(piece.startswith(needle) for piece in r["search_text"].split(text.SEP))
-            theirs = prefer_owner is not None and r["owner_id"] != prefer_owner
-            return not starts, theirs, len(r["name"]), r["name_key"], r["id"]
-
-        rows += sorted(rest, key=rank)[:limit - len(rows)]
+        starts = Case(When(Q(search_text__startswith=needle) | Q(search_text__contains=text.SEP + needle), then=0),
+                      default=1, output_field=IntegerField())
+        pool = search(qs, q).exclude(pk__in=[r["id"] for r in rows]).order_by().values("pk")[:RANK_POOL]
+        rows += list(qs.filter(pk__in=pool).annotate(_starts=starts, _mine=mine, _len=Length("name"))
+                     .order_by("_starts", "_mine", "_len", "name_key", "id").values(*wanted)[:limit - len(rows)])
     return [{c: r[c] for c in columns} for r in rows]
 
 

@@ -207,7 +207,7 @@ def test_suggest_puts_the_exact_name_then_prefixes_then_shorter_names_first(org)
     for name in ("北京华为数字技术有限公司", "华为技术有限公司", "深圳华为终端", "华为（深圳）", "华为", "华为云"):
         CustomerFactory(owner=org["sales1"], name=name)
     assert [r["name"] for r in customer_suggest(actor=org.actor("sales1"), q="华为")] == [
-        "华为", "华为（深圳）", "华为云", "华为技术有限公司", "深圳华为终端", "北京华为数字技术有限公司"]
+        "华为", "华为云", "华为（深圳）", "华为技术有限公司", "深圳华为终端", "北京华为数字技术有限公司"]
     # The duplicate check's normalisation: full-width brackets and spaces do not hide the exact name.
     assert customer_suggest(actor=org.actor("sales1"), q=" 华为(深圳) ")[0]["name"] == "华为（深圳）"
 
@@ -230,6 +230,25 @@ def test_suggest_puts_the_searchers_own_customers_first_among_equal_matches(org)
     # manager1 sees the team's customers; the exact name still leads, then their own before sales2's.
     assert [r["id"] for r in customer_suggest(actor=org.actor("manager1"), q="华为")] == [
         exact.pk, mine.pk, colleague.pk]
+
+
+def test_the_searchers_own_customers_are_not_cut_off_by_many_earlier_names(org):
+    # Ten colleagues' names start with the query and sort before mine by name: mine still lead.
+    for i in range(10):
+        CustomerFactory(owner=org["sales2"], name=f"天津{chr(0x4e00 + i)}公司")
+    mine = CustomerFactory(owner=org["manager1"], name="天津龙腾有限公司")
+    rows = customer_suggest(actor=org.actor("manager1"), q="天津", limit=8)
+    assert rows[0]["id"] == mine.pk and len(rows) == 8
+
+
+def test_pinyin_and_phone_prefixes_find_short_names_among_many_longer_matches(org):
+    # 70 longer names contain "sh" inside their pinyin; the short individual's pinyin starts with it.
+    for i in range(70):
+        CustomerFactory(owner=org["sales1"], name=f"安徽{chr(0x4e00 + i)}上海科技有限公司")
+    person = CustomerFactory(owner=org["sales1"], kind="individual", name="史鑫", short_name="", mobile="13912345678")
+    assert customer_suggest(actor=org.actor("sales1"), q="shixin")[0]["id"] == person.pk
+    assert customer_suggest(actor=org.actor("sales1"), q="sx")[0]["id"] == person.pk
+    assert customer_suggest(actor=org.actor("sales1"), q="139 1234")[0]["id"] == person.pk
 
 
 def test_suggest_keeps_to_the_scope_in_both_steps(org):

@@ -27,7 +27,8 @@ class BoardParams(BaseModel):
     department: Id | None = None
     date_from: Day | None = None
     date_to: Day | None = None
-    status: Literal["tracking", "on_hold", "invalid", "all"] = "tracking"
+    status: Literal["", "tracking", "on_hold", "invalid", "all"] = Field(
+        "tracking", description="开放阶段列显示的状态；all = 全部未关闭；空 = tracking（与页面一致）")
     cards: int = Field(30, ge=0, le=100, description="每列最多返回的卡片数（0–100）")
 
 
@@ -38,7 +39,8 @@ class CardOut(Out):
     owner: Ref
     amount: str
     probability: int
-    close_date: datetime.date | None
+    close_date: datetime.date | None = Field(description="预计成交日期")
+    closed_on: datetime.date | None = Field(description="赢单 / 输单的日期（公司时区）；赢单、输单列按它倒序")
     status: str
     days_in_stage: int
     overdue: bool
@@ -55,26 +57,29 @@ class ColumnOut(Out):
 
 
 class BoardOut(Out):
-    closed_from: datetime.date
-    closed_to: datetime.date
+    closed_from: datetime.date | None = Field(description="赢单、输单列统计的关闭日期起；null = 不限")
+    closed_to: datetime.date | None = Field(description="关闭日期止（含）；null = 不限")
     columns: list[ColumnOut]
 
 
 @router.get("/opportunities/board", response=responses(200, BoardOut, 403, 422),
-            summary="销售看板：每个启用阶段一列，含数量、金额、加权金额和前 N 张卡片（按预计成交日期）")
+            summary="销售看板：每个启用阶段一列，含数量、金额、加权金额和前 N 张卡片"
+                    "（开放阶段按预计成交日期，赢单、输单按关闭时间倒序）")
 def board_api(request, params: Query[BoardParams]):
     actor = actor_of(request)
     require(actor, "opportunities.view")
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise InvalidInput({"date_to": _("结束日期不能早于开始日期")})
     f = BoardFilters(owner=params.owner, department=params.department, date_from=params.date_from,
-                     date_to=params.date_to, status=params.status)
+                     date_to=params.date_to, status=params.status or OpportunityStatus.TRACKING)
     columns = board(actor=actor, filters=f, cards_per_column=params.cards)
-    today, now = actor.tenant.today(), timezone.now()
+    today, now, zone = actor.tenant.today(), timezone.now(), actor.tenant.zone
     closed_from, closed_to = closed_period(actor, f)
     closed = (OpportunityStatus.WON, OpportunityStatus.LOST)
     return {
-        "closed_from": closed_from, "closed_to": closed_to,
+        # The open end of a one-sided range is null, not a sentinel date no other filter accepts.
+        "closed_from": closed_from if closed_from.year > 1900 else None,
+        "closed_to": closed_to if closed_to.year < 9999 else None,
         "columns": [{
             "stage": {"id": c.stage.pk, "name": c.stage.name}, "kind": c.stage.kind,
             "probability": c.stage.probability, "count": c.count, "amount": str(c.amount),
@@ -83,6 +88,7 @@ def board_api(request, params: Query[BoardParams]):
                 "id": k.pk, "title": k.title, "customer": {"id": k.customer.pk, "name": k.customer.name},
                 "owner": {"id": k.owner.pk, "name": k.owner.display_name}, "amount": f"{k.amount:.2f}",
                 "probability": k.probability, "close_date": k.close_date, "status": k.status,
+                "closed_on": timezone.localtime(k.closed_at, zone).date() if k.closed_at and k.status in closed else None,
                 "days_in_stage": max(0, (now - k.stage_entered_at).days),
                 "overdue": bool(k.close_date and k.close_date < today and k.status not in closed),
             } for k in c.cards],

@@ -53,6 +53,9 @@ class BoardFilterForm(forms.Form):
     def filters(self) -> BoardFilters:
         self.is_valid()
         d = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        if d.get("date_from") and d.get("date_to") and d["date_from"] > d["date_to"]:
+            # Typed the wrong way round: the range the user meant, not an empty board (the API says 422).
+            d["date_from"], d["date_to"] = d["date_to"], d["date_from"]
         return BoardFilters(owner=d.get("owner", ""), department=d.get("department"), date_from=d.get("date_from"),
                             date_to=d.get("date_to"), status=d.get("status") or OpportunityStatus.TRACKING)
 

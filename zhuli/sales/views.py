@@ -108,7 +108,9 @@ def _form(request, data=None, *, instance=None, customer=None):
     if instance is not None:
         customers = [(instance.customer_id, instance.customer.name)]
     else:
-        customers = customer_choices(actor=actor, first=customer, chosen=(data or {}).get("customer_id"))
+        # Like contracts and orders: a pool customer must be claimed before anything is sold to it.
+        customers = customer_choices(actor=actor, first=customer, chosen=(data or {}).get("customer_id"),
+                                     owned_only=True)
     stages = [s for s in selectors.stages_active(actor) if s.kind == StageKind.OPEN or instance is not None]
     if instance is not None and instance.stage not in stages:
         stages.append(instance.stage)

@@ -263,6 +263,30 @@ def test_board_api_gives_the_pages_numbers(org, st):
     assert column["count"] == 2 and column["cards"] == []
 
 
+def test_board_api_says_when_cards_closed_and_leaves_an_open_period_end_null(org, st):
+    from zhuli.api.testing import ApiClient
+
+    today = org.tenant.today()
+    won_at = datetime.datetime.combine(today, datetime.time(0, 10), tzinfo=org.tenant.zone)
+    opportunity(org.tenant, org["sales1"], st["赢单"], closed_at=won_at, close_date=today + datetime.timedelta(days=9))
+    body = ApiClient(org["sales1"]).get("/opportunities/board").json()
+    card = next(c for c in body["columns"] if c["kind"] == "won")["cards"][0]
+    assert card["closed_on"] == today.isoformat()
+    assert card["close_date"] == (today + datetime.timedelta(days=9)).isoformat() and not card["overdue"]
+    assert next(c for c in body["columns"] if c["stage"]["name"] == "需求确认")["cards"] == []
+    one_sided = ApiClient(org["sales1"]).get("/opportunities/board", date_from="2026-01-01").json()
+    assert (one_sided["closed_from"], one_sided["closed_to"]) == ("2026-01-01", None)
+    # An empty status is the default, as on the page.
+    assert ApiClient(org["sales1"]).get("/opportunities/board", status="").status_code == 200
+
+
+def test_the_page_swaps_a_backwards_date_range(org, st, client):
+    opportunity(org.tenant, org["sales1"], st["需求确认"], title="十二月的", close_date=day("2026-12-10"))
+    client.force_login(org["sales1"])
+    html = client.get("/opportunities/board/", {"date_from": "2026-12-31", "date_to": "2026-12-01"}).content.decode()
+    assert "十二月的" in html and 'value="2026-12-01"' in html
+
+
 @pytest.mark.parametrize("params", [{"status": "won"}, {"cards": "101"}, {"owner": "x"}, {"date_from": "2026-02-30"},
                                     {"date_from": "2026-12-02", "date_to": "2026-12-01"}])
 def test_board_api_bad_input_is_422(org, st, params):

@@ -196,3 +196,13 @@ def test_pool_customer_page_offers_no_new_opportunity_and_form_refuses(as_user, 
                                             "stage_id": stages["需求确认"].pk, "amount": "100"})
     assert r.status_code == 200 and "请先领取该客户，再创建销售机会" in r.content.decode()
     assert not Opportunity.objects.exists()
+
+
+def test_the_new_opportunity_form_lists_no_pool_customers(as_user, org, customer, stages):
+    from zhuli.customers.services import customer_release
+    from zhuli.customers.tests.factories import CustomerFactory
+
+    kept = CustomerFactory(owner=org["sales1"], name="还在跟的客户")
+    customer_release(actor=org.actor("sales1"), customer_ids=[customer.pk], reason="不跟了")
+    html = as_user("sales1").get("/opportunities/new/").content.decode()
+    assert f'<option value="{kept.pk}">{kept.name}</option>' in html and customer.name not in html

@@ -41,9 +41,9 @@ from .selectors import (
     contact_list,
     customer_get,
     customer_list,
+    customer_page,
     owner_changes,
     pool_settings_list,
-    with_row_labels,
 )
 from .services import (
     ENTERPRISE_ONLY,
@@ -75,7 +75,7 @@ def _tags(value: str) -> list[str]:
 
 # ---- customers: list ----------------------------------------------------------------------------------
 
-# Picklist and region names come as scalar subqueries (selectors.with_row_labels), not joins.
+# Picklist and region names come as scalar subqueries (selectors.customer_page), not joins.
 ROW_COLUMNS = (
     "id", "kind", "name", "short_name", "number", "phone", "mobile", "owner_id", "owner__name", "owner__is_active",
     "level_id", "status_id", "source_id", "industry_id", "province_id", "city_id", "tags", "last_followup_at",
@@ -166,7 +166,7 @@ def customer_items(request, filters: Query[CustomerQuery]):
     actor = actor_of(request)
     qs = customer_list(actor=actor, filters=f, sort=filters.sort)
     return page_of(qs, filters, _row, counted=qs,
-                   late=lambda page_ids: with_row_labels(qs.filter(pk__in=page_ids)).values(*ROW_COLUMNS))
+                   late=lambda page_ids: customer_page(qs, page_ids).values(*ROW_COLUMNS))
 
 
 # ---- customers: detail and writes --------------------------------------------------------------------

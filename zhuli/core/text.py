@@ -17,6 +17,7 @@ __all__ = [
     "name_key",
     "normalize_query",
     "phone_key",
+    "phone_query_key",
     "pinyin_keys",
     "query_bigrams",
     "search_text",
@@ -124,6 +125,16 @@ def phone_key(s: str | None) -> str:
         rest = d[len(prefix) :]
         if d.startswith(prefix) and _CN_MOBILE_RE.fullmatch(rest):
             return rest
+    return d
+
+
+def phone_query_key(q: str | None) -> str:
+    """The digits a typed phone search looks for: phone_key, and a part of a mobile typed after an explicit
+    +86 / 0086 (+86 185 5446) loses that prefix too, as the stored mobile has none."""
+    d = phone_key(q)
+    typed = unicodedata.normalize("NFKC", q or "").strip()
+    if typed.startswith(("+86", "0086")) and d.startswith(("861", "00861")):
+        return d[d.index("86") + 2:]
     return d
 
 

@@ -108,7 +108,7 @@ def search(qs: QuerySet, q: str) -> QuerySet:
         return qs
     if _PHONE_QUERY_RE.match(needle) and text.digits(needle):
         # A phone typed with separators is compared by its digits, as the search text holds it.
-        needle = text.phone_key(needle)
+        needle = text.phone_query_key(needle)
     qs = qs.filter(search_text__contains=needle)
     grams = text.query_bigrams(needle)
     if connection.vendor == "postgresql" and grams:
@@ -182,7 +182,7 @@ def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...], *,
                     .order_by("_exact", "_mine", "_len", "name_key", "id").values(*wanted)[:limit])
     if len(rows) < limit:
         if _PHONE_QUERY_RE.match(needle) and text.digits(needle):
-            needle = text.phone_key(needle)
+            needle = text.phone_query_key(needle)
         starts = Case(When(Q(search_text__startswith=needle) | Q(search_text__contains=text.SEP + needle), then=0),
                       default=1, output_field=IntegerField())
         pool = search(qs, q).exclude(pk__in=[r["id"] for r in rows]).order_by().values("pk")[:RANK_POOL]

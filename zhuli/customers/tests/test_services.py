@@ -412,6 +412,13 @@ def test_search_finds_by_substring_pinyin_and_phone_digits(org, q):
     assert found(sales1, q) == {WOLISEN}
 
 
+@pytest.mark.parametrize("q", ["+86 185 5446", "+861855446", "0086-185-5446", "185 5446", "+86 18554461234"])
+def test_part_of_a_mobile_typed_after_plus_86_is_found(org, q):
+    create(org.actor("sales1"), kind="individual", name="史鑫", mobile="18554461234")
+    create(org.actor("sales1"), kind="individual", name="别人", mobile="13986185544")
+    assert found(org.actor("sales1"), q) == {"史鑫"}
+
+
 @pytest.mark.parametrize("q", ["沃森", "bjx", "99999999", "%", "_"])
 def test_search_does_not_match_what_is_not_there(org, q):
     create(org.actor("sales1"), name=WOLISEN, phone="010-6234 5678")

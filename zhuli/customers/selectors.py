@@ -101,14 +101,20 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def search(qs: QuerySet, q: str) -> QuerySet:
-    """Substring of name / short name / pinyin / initials / phone digits / contact names."""
+def search_needle(q: str) -> str:
+    """What search() looks for in the search text: the normalised query, or a typed phone's digits."""
     needle = text.normalize_query(q)
-    if not needle:
-        return qs
-    if _PHONE_QUERY_RE.match(needle) and text.digits(needle):
+    if needle and _PHONE_QUERY_RE.match(needle) and text.digits(needle):
         # A phone typed with separators is compared by its digits, as the search text holds it.
         needle = text.phone_query_key(needle)
+    return needle
+
+
+def search(qs: QuerySet, q: str) -> QuerySet:
+    """Substring of name / short name / pinyin / initials / phone digits / contact names."""
+    needle = search_needle(q)
+    if not needle:
+        return qs
     qs = qs.filter(search_text__contains=needle)
     grams = text.query_bigrams(needle)
     if connection.vendor == "postgresql" and grams:
@@ -166,7 +172,7 @@ def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...], *,
     from django.db.models import Case, IntegerField, Value, When
     from django.db.models.functions import Length
 
-    needle = text.normalize_query(q)
+    needle = search_needle(q)
     if not needle:
         return []
     key = text.name_key(q)
@@ -181,8 +187,6 @@ def ranked_search(qs: QuerySet, q: str, limit: int, columns: tuple[str, ...], *,
         rows = list(prefix.annotate(_exact=exact, _mine=mine, _len=Length("name"))
                     .order_by("_exact", "_mine", "_len", "name_key", "id").values(*wanted)[:limit])
     if len(rows) < limit:
-        if _PHONE_QUERY_RE.match(needle) and text.digits(needle):
-            needle = text.phone_query_key(needle)
         starts = Case(When(Q(search_text__startswith=needle) | Q(search_text__contains=text.SEP + needle), then=0),
                       default=1, output_field=IntegerField())
         pool = search(qs, q).exclude(pk__in=[r["id"] for r in rows]).order_by().values("pk")[:RANK_POOL]

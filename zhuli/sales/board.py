@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from zhuli.access.actor import Actor
 from zhuli.access.scoping import visible
@@ -158,6 +159,19 @@ class Card:
                    customer=Named(row["customer_id"], row["customer__name"]),
                    owner=Named(row["owner_id"], row["owner__name"],
                                owner_display(row["owner__name"], row["owner__is_active"])))
+
+
+def closed_day(card, zone) -> datetime.date | None:
+    """The day (the tenant's) a won or lost card (a Card or an Opportunity) closed; None for an open one."""
+    if card.status in (OpportunityStatus.WON, OpportunityStatus.LOST) and card.closed_at is not None:
+        return timezone.localtime(card.closed_at, zone).date()
+    return None
+
+
+def is_overdue(card, today: datetime.date) -> bool:
+    """An open card whose expected close date has passed."""
+    return bool(card.close_date and card.close_date < today
+                and card.status not in (OpportunityStatus.WON, OpportunityStatus.LOST))
 
 
 def card_order(stage: Stage) -> tuple:

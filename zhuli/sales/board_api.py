@@ -16,7 +16,7 @@ from zhuli.api.errors import responses
 from zhuli.api.schemas import Day, Id, Out, Ref
 from zhuli.core.errors import InvalidInput
 
-from .board import BoardFilters, board, closed_period
+from .board import BoardFilters, board, closed_day, closed_period, is_overdue
 from .models import OpportunityStatus
 
 router = Router(tags=["opportunities"])
@@ -75,7 +75,6 @@ def board_api(request, params: Query[BoardParams]):
     columns = board(actor=actor, filters=f, cards_per_column=params.cards)
     today, now, zone = actor.tenant.today(), timezone.now(), actor.tenant.zone
     closed_from, closed_to = closed_period(actor, f)
-    closed = (OpportunityStatus.WON, OpportunityStatus.LOST)
     return {
         # The open end of a one-sided range is null, not a sentinel date no other filter accepts.
         "closed_from": closed_from if closed_from.year > 1900 else None,
@@ -88,9 +87,9 @@ def board_api(request, params: Query[BoardParams]):
                 "id": k.pk, "title": k.title, "customer": {"id": k.customer.pk, "name": k.customer.name},
                 "owner": {"id": k.owner.pk, "name": k.owner.display_name}, "amount": f"{k.amount:.2f}",
                 "probability": k.probability, "close_date": k.close_date, "status": k.status,
-                "closed_on": timezone.localtime(k.closed_at, zone).date() if k.closed_at and k.status in closed else None,
+                "closed_on": closed_day(k, zone),
                 "days_in_stage": max(0, (now - k.stage_entered_at).days),
-                "overdue": bool(k.close_date and k.close_date < today and k.status not in closed),
+                "overdue": is_overdue(k, today),
             } for k in c.cards],
         } for c in columns],
     }

@@ -22,7 +22,7 @@ from zhuli.preferences.models import DictionaryKind
 from zhuli.preferences.selectors import dictionary_choices
 from zhuli.web.templatetags.zhuli import money
 
-from .board import BOARD_STATUSES, BoardFilters, board, board_totals, closed_period
+from .board import BOARD_STATUSES, BoardFilters, board, board_totals, closed_day, closed_period, is_overdue
 from .models import OpportunityStatus, StageKind
 from .selectors import department_choices, owner_choices
 from .services import opportunity_move
@@ -105,17 +105,17 @@ class CardRenderer:
         # Every value goes through html.escape (the same five characters Django escapes): format_html's lazy
         # wrappers cost more than the board's queries at 180 cards.
         days = max(0, (self.now - card.stage_entered_at).days)
-        closed = card.status in (OpportunityStatus.WON, OpportunityStatus.LOST) and card.closed_at is not None
-        overdue = bool(not closed and card.close_date and card.close_date < self.today)
-        if closed:
-            # 赢单 / 输单 cards are ordered by when they closed, and say that day (the tenant's) instead of the
-            # expected one, with what it is in the title.
-            close = timezone.localtime(card.closed_at, self.zone).date().isoformat()
+        closed_on = closed_day(card, self.zone)
+        if closed_on is not None:
+            # 赢单 / 输单 cards are ordered by when they closed, and say that day instead of the expected one,
+            # with what it is in the title.
+            close = closed_on.isoformat()
             late = (f' title="{escape(self.closed_on[card.status])}"', "", "", "text-secondary")
         else:
             close = card.close_date.isoformat() if card.close_date else self.no_date
             late = (f' title="{escape(self.late)}"', '<i class="bi bi-exclamation-circle" aria-hidden="true"></i> ',
-                    " zl-overdue", "text-danger fw-semibold") if overdue else ("", "", "", "text-secondary")
+                    " zl-overdue", "text-danger fw-semibold") if is_overdue(card, self.today) else (
+                        "", "", "", "text-secondary")
         days_text = self.days_text.get(days)
         if days_text is None:  # a board holds a few dozen distinct ages: translate each once
             days_text = self.days_text[days] = ngettext("本阶段 %(days)s 天", "本阶段 %(days)s 天", days) % {"days": days}
